@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the shared codec (kmod/codec.c) needs from its environment, so the
+ * same source builds in the kernel and in userspace (inspector, fuzzers,
+ * unit tests).  The kernel side uses lib/xxhash; userspace uses Debian's
+ * libxxhash, which computes the same XXH64.
+ */
+#ifndef _V3CHKPT_COMPAT_H
+#define _V3CHKPT_COMPAT_H
+
+#ifdef __KERNEL__
+
+#include <linux/types.h>
+#include <linux/errno.h>
+#include <linux/string.h>
+#include <linux/xxhash.h>
+#include <asm/unaligned.h>
+
+typedef struct xxh64_state v3c_hash_state;
+
+static inline void v3c_hash_reset(v3c_hash_state *s)
+{
+	xxh64_reset(s, 0);
+}
+
+static inline void v3c_hash_update(v3c_hash_state *s, const void *p, size_t n)
+{
+	xxh64_update(s, p, n);
+}
+
+static inline u64 v3c_hash_digest(const v3c_hash_state *s)
+{
+	return xxh64_digest(s);
+}
+
+static inline u64 v3c_hash(const void *p, size_t n)
+{
+	return xxh64(p, n, 0);
+}
+
+#else /* userspace */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <errno.h>
+#include <string.h>
+#include <endian.h>
+#include <sys/types.h>
+#define XXH_STATIC_LINKING_ONLY
+#include <xxhash.h>
+
+typedef uint8_t u8;
+typedef uint16_t u16;
+typedef uint32_t u32;
+typedef uint64_t u64;
+typedef int64_t s64;
+
+typedef XXH64_state_t v3c_hash_state;
+
+static inline void v3c_hash_reset(v3c_hash_state *s)
+{
+	XXH64_reset(s, 0);
+}
+
+static inline void v3c_hash_update(v3c_hash_state *s, const void *p, size_t n)
+{
+	XXH64_update(s, p, n);
+}
+
+static inline u64 v3c_hash_digest(const v3c_hash_state *s)
+{
+	return XXH64_digest(s);
+}
+
+static inline u64 v3c_hash(const void *p, size_t n)
+{
+	return XXH64(p, n, 0);
+}
+
+#define V3C_LE_ACCESSORS(bits)						\
+static inline u##bits get_unaligned_le##bits(const void *p)		\
+{									\
+	u##bits v;							\
+	memcpy(&v, p, sizeof(v));					\
+	return le##bits##toh(v);					\
+}									\
+static inline void put_unaligned_le##bits(u##bits v, void *p)		\
+{									\
+	v = htole##bits(v);						\
+	memcpy(p, &v, sizeof(v));					\
+}
+V3C_LE_ACCESSORS(16)
+V3C_LE_ACCESSORS(32)
+V3C_LE_ACCESSORS(64)
+#undef V3C_LE_ACCESSORS
+
+#ifndef EBADFD
+#define EBADFD 77
+#endif
+
+#endif /* __KERNEL__ */
+#endif /* _V3CHKPT_COMPAT_H */

@@ -1,0 +1,678 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The checkpoint core: checkpoints, contexts and tagged blobs on top of the
+ * shared codec and a registered store.
+ *
+ * Save streams straight through the codec writer to the store.  Load reads
+ * a whole context into a page buffer when it is opened and verifies its
+ * checksum before any blob is handed out, so a loader never sees bytes of
+ * a corrupted context and may ask for its tags in any order.
+ */
+#include <linux/ktime.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <v3chkpt/format.h>
+#include "internal.h"
+#include "pagebuf.h"
+
+#define V3_CHKPT_CHUNK	(64 * 1024)
+
+struct v3_chkpt_blob {
+	char *tag;
+	u64 off;	/* into the context's page buffer (load) */
+	u64 len;
+};
+
+struct v3_chkpt_ctx {
+	struct v3_chkpt *chkpt;
+	char name[V3C_NAME_MAX];
+	u32 instance;
+	u32 version;
+	struct v3_chkpt_blob *blobs;
+	unsigned int nblobs;
+	unsigned int cap;
+	unsigned int cursor;	/* where the next in-order lookup starts */
+	struct v3_pagebuf *data;	/* load */
+};
+
+struct v3_chkpt_used {
+	struct list_head node;
+	u32 instance;
+	char name[];
+};
+
+struct v3_chkpt {
+	struct v3_chkpt_store *store;
+	void *priv;
+	enum v3_chkpt_mode mode;
+	int error;			/* sticky: the stream is unusable */
+	struct v3_chkpt_ctx *ctx;	/* the one open context */
+	struct list_head used;		/* contexts opened so far */
+	bool ended;			/* load: END read and verified */
+	void *bounce;			/* save from an iov_iter */
+	union {
+		struct v3c_writer w;
+		struct v3c_reader r;
+	};
+};
+
+static int v3_store_write(void *priv, const void *buf, size_t len)
+{
+	struct v3_chkpt *c = priv;
+
+	return c->store->ops->write(c->priv, buf, len);
+}
+
+static ssize_t v3_store_read(void *priv, void *buf, size_t len)
+{
+	struct v3_chkpt *c = priv;
+
+	if (fatal_signal_pending(current))
+		return -EINTR;
+	return c->store->ops->read(c->priv, buf, len);
+}
+
+static int v3_chkpt_fail(struct v3_chkpt *c, int err)
+{
+	if (!c->error)
+		c->error = err;
+	return err;
+}
+
+struct v3_chkpt *v3_chkpt_open(const char *store, const char *url,
+			       enum v3_chkpt_mode mode)
+{
+	struct v3c_stream_hdr hdr;
+	struct v3_chkpt *c;
+	int ret;
+
+	if (mode != V3_CHKPT_MODE_SAVE && mode != V3_CHKPT_MODE_LOAD)
+		return ERR_PTR(-EINVAL);
+	if (!url || strnlen(url, V3_CHKPT_URL_MAX) >= V3_CHKPT_URL_MAX)
+		return ERR_PTR(-EINVAL);
+	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	if (!c)
+		return ERR_PTR(-ENOMEM);
+	INIT_LIST_HEAD(&c->used);
+	c->mode = mode;
+	c->store = v3_chkpt_store_get(store);
+	if (IS_ERR(c->store)) {
+		ret = PTR_ERR(c->store);
+		goto err_free;
+	}
+	if ((mode == V3_CHKPT_MODE_SAVE && !c->store->ops->write) ||
+	    (mode == V3_CHKPT_MODE_LOAD && !c->store->ops->read)) {
+		ret = -EOPNOTSUPP;
+		goto err_put;
+	}
+	c->priv = c->store->ops->open(url, mode);
+	if (IS_ERR(c->priv)) {
+		ret = PTR_ERR(c->priv);
+		goto err_put;
+	}
+
+	if (mode == V3_CHKPT_MODE_SAVE) {
+		c->bounce = kvmalloc(V3_CHKPT_CHUNK, GFP_KERNEL);
+		if (!c->bounce) {
+			ret = -ENOMEM;
+			goto err_close;
+		}
+		v3c_writer_init(&c->w, v3_store_write, c);
+		v3c_stream_hdr_init(&hdr, V3CHKPT_PRODUCER);
+		hdr.created_ns = ktime_get_real_ns();
+		ret = v3c_writer_start(&c->w, &hdr);
+	} else {
+		v3c_reader_init(&c->r, v3_store_read, c);
+		ret = v3c_reader_start(&c->r);
+	}
+	if (ret)
+		goto err_close;
+	return c;
+
+err_close:
+	c->store->ops->close(c->priv, false);
+	kvfree(c->bounce);
+err_put:
+	v3_chkpt_store_put(c->store);
+err_free:
+	kfree(c);
+	return ERR_PTR(ret);
+}
+EXPORT_SYMBOL_GPL(v3_chkpt_open);
+
+enum v3_chkpt_mode v3_chkpt_mode(const struct v3_chkpt *chkpt)
+{
+	return chkpt->mode;
+}
+EXPORT_SYMBOL_GPL(v3_chkpt_mode);
+
+static void v3_ctx_free(struct v3_chkpt_ctx *ctx)
+{
+	unsigned int i;
+
+	for (i = 0; i < ctx->nblobs; i++)
+		kfree(ctx->blobs[i].tag);
+	kvfree(ctx->blobs);
+	v3_pagebuf_put(ctx->data);
+	if (ctx->chkpt->ctx == ctx)
+		ctx->chkpt->ctx = NULL;
+	kfree(ctx);
+}
+
+static void v3_chkpt_free(struct v3_chkpt *c, bool commit, int *ret)
+{
+	struct v3_chkpt_used *u, *tmp;
+	int err;
+
+	if (c->ctx)
+		v3_ctx_free(c->ctx);
+	err = c->store->ops->close(c->priv, commit);
+	if (ret && !*ret)
+		*ret = err;
+	list_for_each_entry_safe(u, tmp, &c->used, node)
+		kfree(u);
+	v3_chkpt_store_put(c->store);
+	kvfree(c->bounce);
+	kfree(c);
+}
+
+void v3_chkpt_abort(struct v3_chkpt *chkpt)
+{
+	if (chkpt)
+		v3_chkpt_free(chkpt, false, NULL);
+}
+EXPORT_SYMBOL_GPL(v3_chkpt_abort);
+
+static bool v3_ctx_used(struct v3_chkpt *c, const char *name, u32 instance)
+{
+	struct v3_chkpt_used *u;
+
+	list_for_each_entry(u, &c->used, node)
+		if (u->instance == instance && !strcmp(u->name, name))
+			return true;
+	return false;
+}
+
+static int v3_ctx_mark_used(struct v3_chkpt *c, const char *name,
+			    u32 instance)
+{
+	size_t len = strlen(name) + 1;
+	struct v3_chkpt_used *u = kmalloc(sizeof(*u) + len, GFP_KERNEL);
+
+	if (!u)
+		return -ENOMEM;
+	u->instance = instance;
+	memcpy(u->name, name, len);
+	list_add_tail(&u->node, &c->used);
+	return 0;
+}
+
+/* Skip the rest of the context the reader is in, verifying it. */
+static int v3_skip_ctx(struct v3_chkpt *c)
+{
+	int item;
+
+	do {
+		item = v3c_reader_next(&c->r);
+		if (item < 0)
+			return item;
+	} while (item != V3C_ITEM_CTX_END);
+	return 0;
+}
+
+/* Advance to the next CTX_BEGIN; -ENOENT at END. */
+static int v3_next_ctx_begin(struct v3_chkpt *c)
+{
+	int item;
+
+	for (;;) {
+		if (c->ended)
+			return -ENOENT;
+		item = v3c_reader_next(&c->r);
+		if (item < 0)
+			return item;
+		switch (item) {
+		case V3C_ITEM_CTX_BEGIN:
+			return 0;
+		case V3C_ITEM_END:
+			c->ended = true;
+			return -ENOENT;
+		case V3C_ITEM_SECTION:
+			/* No live sections in this release: only optional. */
+			if (!(c->r.rec.flags & V3C_RF_OPTIONAL))
+				return -EOPNOTSUPP;
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+static struct v3_chkpt_blob *v3_find_blob(struct v3_chkpt_ctx *ctx,
+					  const char *tag)
+{
+	unsigned int i, n = ctx->nblobs;
+
+	for (i = 0; i < n; i++) {
+		unsigned int k = (ctx->cursor + i) % n;
+
+		if (!strcmp(ctx->blobs[k].tag, tag)) {
+			ctx->cursor = (k + 1) % n;
+			return &ctx->blobs[k];
+		}
+	}
+	return NULL;
+}
+
+static struct v3_chkpt_blob *v3_add_blob(struct v3_chkpt_ctx *ctx,
+					 const char *tag, u64 off, u64 len)
+{
+	struct v3_chkpt_blob *b;
+
+	if (ctx->nblobs == ctx->cap) {
+		unsigned int cap = ctx->cap ? ctx->cap * 2 : 16;
+
+		b = kvrealloc(ctx->blobs, ctx->cap * sizeof(*b),
+			      cap * sizeof(*b), GFP_KERNEL);
+		if (!b)
+			return NULL;
+		ctx->blobs = b;
+		ctx->cap = cap;
+	}
+	b = &ctx->blobs[ctx->nblobs];
+	b->tag = kstrdup(tag, GFP_KERNEL);
+	if (!b->tag)
+		return NULL;
+	b->off = off;
+	b->len = len;
+	ctx->nblobs++;
+	return b;
+}
+
+/* Read the blobs of the context the reader just entered. */
+static int v3_buffer_ctx(struct v3_chkpt *c, struct v3_chkpt_ctx *ctx)
+{
+	int item, ret;
+
+	ctx->data = v3_pagebuf_alloc();
+	if (!ctx->data)
+		return -ENOMEM;
+	for (;;) {
+		u64 off, left;
+
+		item = v3c_reader_next(&c->r);
+		if (item < 0)
+			return item;
+		if (item == V3C_ITEM_CTX_END)
+			return 0;
+		if (item != V3C_ITEM_BLOB)
+			continue;	/* optional record, already skipped */
+		if (v3_find_blob(ctx, c->r.tag))
+			return -EBADMSG;	/* duplicate tag */
+		off = ctx->data->size;
+		if (!v3_add_blob(ctx, c->r.tag, off, c->r.data_len))
+			return -ENOMEM;
+		for (left = c->r.data_len; left; ) {
+			size_t avail;
+			void *dst = v3_pagebuf_tail(ctx->data, &avail);
+
+			if (!dst)
+				return -ENOMEM;
+			avail = min_t(u64, avail, left);
+			ret = v3c_reader_data(&c->r, dst, avail);
+			if (ret)
+				return ret;
+			v3_pagebuf_commit(ctx->data, avail);
+			left -= avail;
+		}
+	}
+}
+
+static struct v3_chkpt_ctx *v3_ctx_alloc(struct v3_chkpt *c, const char *name,
+					 u32 instance, u32 version)
+{
+	struct v3_chkpt_ctx *ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+
+	if (!ctx)
+		return NULL;
+	ctx->chkpt = c;
+	strscpy(ctx->name, name, sizeof(ctx->name));
+	ctx->instance = instance;
+	ctx->version = version;
+	return ctx;
+}
+
+static struct v3_chkpt_ctx *v3_open_ctx_save(struct v3_chkpt *c,
+					     const char *name, u32 instance,
+					     u32 version)
+{
+	struct v3_chkpt_ctx *ctx;
+	int ret;
+
+	ctx = v3_ctx_alloc(c, name, instance, version);
+	if (!ctx)
+		return ERR_PTR(-ENOMEM);
+	ret = v3_ctx_mark_used(c, name, instance);
+	if (ret)
+		goto err;
+	if (c->store->ops->ctx_begin) {
+		ret = c->store->ops->ctx_begin(c->priv, name, instance);
+		if (ret)
+			goto err_fail;
+	}
+	ret = v3c_writer_ctx_begin(&c->w, name, instance, version, 0);
+	if (ret)
+		goto err_fail;
+	c->ctx = ctx;
+	return ctx;
+
+err_fail:
+	v3_chkpt_fail(c, ret);
+err:
+	kfree(ctx);
+	return ERR_PTR(ret);
+}
+
+/* The reader sits on a CTX_BEGIN: check it and read the whole context. */
+static struct v3_chkpt_ctx *v3_take_ctx(struct v3_chkpt *c, u32 min_version,
+					u32 version)
+{
+	const struct v3c_ctx_begin *b = &c->r.ctx;
+	struct v3_chkpt_ctx *ctx;
+	int ret;
+
+	if (b->version < min_version || b->version > version) {
+		ret = v3_skip_ctx(c);
+		if (ret)
+			return ERR_PTR(v3_chkpt_fail(c, ret));
+		return ERR_PTR(-EPROTONOSUPPORT);
+	}
+	if (v3_ctx_used(c, b->name, b->instance))
+		return ERR_PTR(v3_chkpt_fail(c, -EBADMSG)); /* repeated */
+	ctx = v3_ctx_alloc(c, b->name, b->instance, b->version);
+	if (!ctx)
+		return ERR_PTR(v3_chkpt_fail(c, -ENOMEM));
+	ret = v3_ctx_mark_used(c, ctx->name, ctx->instance);
+	if (!ret)
+		ret = v3_buffer_ctx(c, ctx);
+	if (ret) {
+		v3_ctx_free(ctx);
+		return ERR_PTR(v3_chkpt_fail(c, ret));
+	}
+	c->ctx = ctx;
+	return ctx;
+}
+
+static struct v3_chkpt_ctx *v3_open_ctx_load(struct v3_chkpt *c,
+					     const char *name, u32 instance,
+					     u32 min_version, u32 version)
+{
+	int ret;
+
+	for (;;) {
+		ret = v3_next_ctx_begin(c);
+		if (ret == -ENOENT)
+			return ERR_PTR(ret);	/* not an error of the stream */
+		if (ret)
+			return ERR_PTR(v3_chkpt_fail(c, ret));
+		if (c->r.ctx.instance == instance && !strcmp(c->r.ctx.name, name))
+			return v3_take_ctx(c, min_version, version);
+		ret = v3_skip_ctx(c);
+		if (ret)
+			return ERR_PTR(v3_chkpt_fail(c, ret));
+	}
+}
+
+struct v3_chkpt_ctx *v3_chkpt_open_ctx(struct v3_chkpt *chkpt,
+				       const char *name, u32 instance,
+				       u32 min_version, u32 version)
+{
+	size_t len;
+
+	if (chkpt->error)
+		return ERR_PTR(chkpt->error);
+	if (chkpt->ctx)
+		return ERR_PTR(-EBUSY);
+	len = strnlen(name, V3C_NAME_MAX) + 1;
+	if (len > V3C_NAME_MAX || v3c_name_valid(name, len))
+		return ERR_PTR(-EINVAL);
+	if (min_version > version)
+		return ERR_PTR(-EINVAL);
+	if (v3_ctx_used(chkpt, name, instance))
+		return ERR_PTR(-EEXIST);
+	if (chkpt->mode == V3_CHKPT_MODE_SAVE)
+		return v3_open_ctx_save(chkpt, name, instance, version);
+	return v3_open_ctx_load(chkpt, name, instance, min_version, version);
+}
+EXPORT_SYMBOL_GPL(v3_chkpt_open_ctx);
+
+struct v3_chkpt_ctx *v3_chkpt_open_next_ctx(struct v3_chkpt *chkpt)
+{
+	int ret;
+
+	if (chkpt->error)
+		return ERR_PTR(chkpt->error);
+	if (chkpt->mode != V3_CHKPT_MODE_LOAD)
+		return ERR_PTR(-EBADF);
+	if (chkpt->ctx)
+		return ERR_PTR(-EBUSY);
+	ret = v3_next_ctx_begin(chkpt);
+	if (ret == -ENOENT)
+		return ERR_PTR(ret);
+	if (ret)
+		return ERR_PTR(v3_chkpt_fail(chkpt, ret));
+	return v3_take_ctx(chkpt, 0, U32_MAX);
+}
+EXPORT_SYMBOL_GPL(v3_chkpt_open_next_ctx);
+
+int v3_chkpt_close_ctx(struct v3_chkpt_ctx *ctx)
+{
+	struct v3_chkpt *c;
+	int ret = 0;
+
+	if (!ctx)
+		return -EINVAL;
+	c = ctx->chkpt;
+	if (c->mode == V3_CHKPT_MODE_SAVE && !c->error) {
+		ret = v3c_writer_ctx_end(&c->w);
+		if (!ret && c->store->ops->ctx_end)
+			ret = c->store->ops->ctx_end(c->priv);
+		if (ret)
+			v3_chkpt_fail(c, ret);
+	}
+	v3_ctx_free(ctx);
+	return ret ? ret : c->error;
+}
+EXPORT_SYMBOL_GPL(v3_chkpt_close_ctx);
+
+const char *v3_chkpt_ctx_name(const struct v3_chkpt_ctx *ctx)
+{
+	return ctx->name;
+}
+EXPORT_SYMBOL_GPL(v3_chkpt_ctx_name);
+
+u32 v3_chkpt_ctx_instance(const struct v3_chkpt_ctx *ctx)
+{
+	return ctx->instance;
+}
+EXPORT_SYMBOL_GPL(v3_chkpt_ctx_instance);
+
+u32 v3_chkpt_ctx_version(const struct v3_chkpt_ctx *ctx)
+{
+	return ctx->version;
+}
+EXPORT_SYMBOL_GPL(v3_chkpt_ctx_version);
+
+/* Common checks for a blob operation in @mode; 0 if it may proceed. */
+static int v3_blob_check(struct v3_chkpt_ctx *ctx, const char *tag,
+			 enum v3_chkpt_mode mode)
+{
+	struct v3_chkpt *c = ctx->chkpt;
+	size_t len;
+
+	if (c->error)
+		return c->error;
+	if (c->mode != mode)
+		return -EBADF;
+	if (c->ctx != ctx)
+		return -EBADFD;
+	len = strnlen(tag, V3C_NAME_MAX) + 1;
+	if (len > V3C_NAME_MAX || v3c_name_valid(tag, len))
+		return -EINVAL;
+	return 0;
+}
+
+static int v3_save_begin(struct v3_chkpt_ctx *ctx, const char *tag, u64 len)
+{
+	int ret = v3_blob_check(ctx, tag, V3_CHKPT_MODE_SAVE);
+
+	if (ret)
+		return ret;
+	if (v3_find_blob(ctx, tag))
+		return -EEXIST;
+	if (!v3_add_blob(ctx, tag, 0, len))
+		return -ENOMEM;
+	ret = v3c_writer_blob_begin(&ctx->chkpt->w, tag, len);
+	return ret ? v3_chkpt_fail(ctx->chkpt, ret) : 0;
+}
+
+int v3_chkpt_save(struct v3_chkpt_ctx *ctx, const char *tag, u64 len,
+		  const void *buf)
+{
+	int ret;
+
+	if (!ctx || !tag || (len && !buf))
+		return -EINVAL;
+	ret = v3_save_begin(ctx, tag, len);
+	if (ret)
+		return ret;
+	while (len) {
+		size_t n = min_t(u64, len, V3_CHKPT_CHUNK);
+
+		ret = v3c_writer_data(&ctx->chkpt->w, buf, n);
+		if (ret)
+			return v3_chkpt_fail(ctx->chkpt, ret);
+		buf += n;
+		len -= n;
+		cond_resched();
+	}
+	return 0;
+}
+EXPORT_SYMBOL_GPL(v3_chkpt_save);
+
+int v3_chkpt_save_iter(struct v3_chkpt_ctx *ctx, const char *tag, u64 len,
+		       struct iov_iter *from)
+{
+	struct v3_chkpt *c = ctx->chkpt;
+	int ret;
+
+	if (iov_iter_count(from) != len)
+		return -EINVAL;
+	ret = v3_save_begin(ctx, tag, len);
+	if (ret)
+		return ret;
+	while (len) {
+		size_t n = min_t(u64, len, V3_CHKPT_CHUNK);
+
+		/* Half a blob is in the stream: any failure now is fatal. */
+		if (fatal_signal_pending(current))
+			return v3_chkpt_fail(c, -EINTR);
+		if (copy_from_iter(c->bounce, n, from) != n)
+			return v3_chkpt_fail(c, -EFAULT);
+		ret = v3c_writer_data(&c->w, c->bounce, n);
+		if (ret)
+			return v3_chkpt_fail(c, ret);
+		len -= n;
+		cond_resched();
+	}
+	return 0;
+}
+
+static struct v3_chkpt_blob *v3_load_lookup(struct v3_chkpt_ctx *ctx,
+					    const char *tag, u64 len, int *ret)
+{
+	struct v3_chkpt_blob *b;
+
+	*ret = v3_blob_check(ctx, tag, V3_CHKPT_MODE_LOAD);
+	if (*ret)
+		return NULL;
+	b = v3_find_blob(ctx, tag);
+	if (!b)
+		*ret = -ENOENT;
+	else if (b->len != len)
+		*ret = -EMSGSIZE;
+	return *ret ? NULL : b;
+}
+
+int v3_chkpt_load(struct v3_chkpt_ctx *ctx, const char *tag, u64 len,
+		  void *buf)
+{
+	struct v3_chkpt_blob *b;
+	int ret;
+
+	if (!ctx || !tag || (len && !buf))
+		return -EINVAL;
+	b = v3_load_lookup(ctx, tag, len, &ret);
+	if (!b)
+		return ret;
+	if (v3_pagebuf_read(ctx->data, b->off, buf, len) != len)
+		return -EIO;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(v3_chkpt_load);
+
+int v3_chkpt_load_iter(struct v3_chkpt_ctx *ctx, const char *tag, u64 len,
+		       struct iov_iter *to)
+{
+	struct v3_chkpt_blob *b;
+	int ret;
+
+	if (iov_iter_count(to) != len)
+		return -EINVAL;
+	b = v3_load_lookup(ctx, tag, len, &ret);
+	if (!b)
+		return ret;
+	return v3_pagebuf_copy_to_iter(ctx->data, b->off, len, to);
+}
+
+s64 v3_chkpt_blob_len(struct v3_chkpt_ctx *ctx, const char *tag)
+{
+	struct v3_chkpt_blob *b;
+	int ret;
+
+	if (!ctx || !tag)
+		return -EINVAL;
+	ret = v3_blob_check(ctx, tag, V3_CHKPT_MODE_LOAD);
+	if (ret)
+		return ret;
+	b = v3_find_blob(ctx, tag);
+	return b ? (s64)b->len : -ENOENT;
+}
+EXPORT_SYMBOL_GPL(v3_chkpt_blob_len);
+
+int v3_chkpt_close(struct v3_chkpt *chkpt)
+{
+	int ret;
+
+	if (!chkpt)
+		return -EINVAL;
+	ret = chkpt->error;
+	if (!ret && chkpt->ctx)
+		ret = -EBUSY;
+	if (!ret && chkpt->mode == V3_CHKPT_MODE_SAVE) {
+		ret = v3c_writer_end(&chkpt->w);
+	} else if (!ret) {
+		/* Verify what the loader did not ask for, up to END. */
+		while (!ret && !chkpt->ended) {
+			ret = v3_next_ctx_begin(chkpt);
+			if (!ret)
+				ret = v3_skip_ctx(chkpt);
+			else if (ret == -ENOENT && chkpt->ended)
+				ret = 0;
+		}
+	}
+	v3_chkpt_free(chkpt, !ret, &ret);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(v3_chkpt_close);

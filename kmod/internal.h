@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Declarations shared inside v3chkpt.ko; not an API for other modules. */
+#ifndef _V3CHKPT_INTERNAL_H
+#define _V3CHKPT_INTERNAL_H
+
+#include <linux/uio.h>
+#include <v3chkpt/chkpt.h>
+#include <v3chkpt/store.h>
+
+#define V3CHKPT_PRODUCER "v3chkpt-kmod 0.1"
+
+/* core.c: the same operations with user or kernel data in an iov_iter */
+int v3_chkpt_save_iter(struct v3_chkpt_ctx *ctx, const char *tag, u64 len,
+		       struct iov_iter *from);
+int v3_chkpt_load_iter(struct v3_chkpt_ctx *ctx, const char *tag, u64 len,
+		       struct iov_iter *to);
+
+/* stores/memory.c */
+struct v3_memstore_info {
+	char name[128];
+	u64 bytes;
+	u64 created_ns;
+};
+
+int v3_memstore_init(void);
+void v3_memstore_exit(void);
+/* Fills up to @max entries; returns the total number of checkpoints. */
+int v3_memstore_list(struct v3_memstore_info *out, unsigned int max);
+int v3_memstore_delete(const char *name);
+extern struct v3_chkpt_store v3_memstore;
+
+/* chardev.c, session.c */
+int v3_chardev_init(void);
+void v3_chardev_exit(void);
+int v3_session_open(const char *store, const char *url, u32 mode);
+
+#endif /* _V3CHKPT_INTERNAL_H */

@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * v3chkpt: checkpoint/restore and live migration for a Palacios-style VMM.
+ * Module entry: the memory store and the control device.
+ */
+#include <linux/module.h>
+#include "internal.h"
+
+static int __init v3chkpt_init(void)
+{
+	int ret;
+
+	ret = v3_memstore_init();
+	if (ret)
+		return ret;
+	ret = v3_chardev_init();
+	if (ret)
+		goto err_mem;
+	pr_info("v3chkpt: loaded (%s)\n", V3CHKPT_PRODUCER);
+	return 0;
+
+err_mem:
+	v3_memstore_exit();
+	return ret;
+}
+
+static void __exit v3chkpt_exit(void)
+{
+	v3_chardev_exit();
+	v3_memstore_exit();
+}
+
+module_init(v3chkpt_init);
+module_exit(v3chkpt_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Checkpoint/restore and live migration for a Palacios-style VMM");
+MODULE_VERSION("0.1");

@@ -1,0 +1,347 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Checkpoint sessions: one open checkpoint per file descriptor, driven by
+ * ioctls that map one to one onto the in-kernel API, so userspace gets the
+ * same rules (one context at a time, no reopening, checked loads) and the
+ * same errnos.  Closing the fd without V3CHKPT_IOC_COMMIT discards a save.
+ * EXPORT and IMPORT sessions move raw stream bytes with read(2)/write(2).
+ */
+#include <linux/anon_inodes.h>
+#include <linux/capability.h>
+#include <linux/fs.h>
+#include <linux/mutex.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uio.h>
+#include <uapi/linux/v3chkpt.h>
+#include <v3chkpt/format.h>
+#include "internal.h"
+#include "uarg.h"
+
+#define V3_RAW_CHUNK	(64 * 1024)
+
+struct v3_session {
+	struct mutex lock;
+	u32 mode;
+	bool done;			/* committed: nothing more to do */
+	struct v3_chkpt *chkpt;		/* SAVE, LOAD */
+	struct v3_chkpt_ctx *ctx;
+	struct v3_chkpt_store *store;	/* EXPORT, IMPORT */
+	void *priv;
+	void *bounce;
+};
+
+static int v3_sess_ctx_open(struct v3_session *s, unsigned long arg)
+{
+	struct v3chkpt_ctx_open a;
+	char name[V3C_NAME_MAX];
+	struct v3_chkpt_ctx *ctx;
+	int ret;
+
+	ret = v3_get_arg(&a, sizeof(a), V3CHKPT_CTX_OPEN_SIZE_VER0, arg, NULL);
+	if (ret)
+		return ret;
+	if ((a.flags & ~V3CHKPT_CTX_NEXT) || !v3_zeroed(a.reserved, 2))
+		return -EINVAL;
+	if (!s->chkpt)
+		return -EBADF;
+	if (s->ctx)
+		return -EBUSY;
+
+	if (a.flags & V3CHKPT_CTX_NEXT) {
+		if (s->mode != V3CHKPT_MODE_LOAD || a.name_size < V3C_NAME_MAX)
+			return -EINVAL;
+		ctx = v3_chkpt_open_next_ctx(s->chkpt);
+	} else {
+		ret = v3_get_str(name, sizeof(name), a.name);
+		if (ret)
+			return ret;
+		ctx = v3_chkpt_open_ctx(s->chkpt, name, a.instance,
+					a.min_version, a.version);
+	}
+	if (IS_ERR(ctx))
+		return PTR_ERR(ctx);
+	s->ctx = ctx;
+
+	a.instance = v3_chkpt_ctx_instance(ctx);
+	a.version = v3_chkpt_ctx_version(ctx);
+	if ((a.flags & V3CHKPT_CTX_NEXT) &&
+	    copy_to_user(u64_to_user_ptr(a.name), v3_chkpt_ctx_name(ctx),
+			 strlen(v3_chkpt_ctx_name(ctx)) + 1))
+		return -EFAULT;
+	if (copy_to_user((void __user *)arg, &a, V3CHKPT_CTX_OPEN_SIZE_VER0))
+		return -EFAULT;
+	return 0;
+}
+
+static int v3_sess_blob(struct v3_session *s, unsigned int nr,
+			unsigned long arg)
+{
+	struct v3chkpt_blob b;
+	char tag[V3C_NAME_MAX];
+	struct iov_iter iter;
+	struct iovec iov;
+	s64 len;
+	int ret;
+
+	ret = v3_get_arg(&b, sizeof(b), V3CHKPT_BLOB_SIZE_VER0, arg, NULL);
+	if (ret)
+		return ret;
+	if (b.flags || !v3_zeroed(b.reserved, 2))
+		return -EINVAL;
+	ret = v3_get_str(tag, sizeof(tag), b.tag);
+	if (ret)
+		return ret;
+	if (!s->chkpt)
+		return -EBADF;
+	if (!s->ctx)
+		return -EBADFD;
+
+	if (nr == _IOC_NR(V3CHKPT_IOC_BLOB_LEN)) {
+		len = v3_chkpt_blob_len(s->ctx, tag);
+		if (len < 0)
+			return len;
+		b.len = len;
+		if (copy_to_user((void __user *)arg, &b, V3CHKPT_BLOB_SIZE_VER0))
+			return -EFAULT;
+		return 0;
+	}
+
+	/* A plain iovec: blobs are not limited to MAX_RW_COUNT. */
+	if (b.len > SIZE_MAX)
+		return -EOVERFLOW;
+	iov.iov_base = u64_to_user_ptr(b.data);
+	iov.iov_len = b.len;
+	if (!access_ok(iov.iov_base, iov.iov_len))
+		return -EFAULT;
+	if (nr == _IOC_NR(V3CHKPT_IOC_BLOB_SAVE)) {
+		iov_iter_init(&iter, WRITE, &iov, 1, b.len);
+		return v3_chkpt_save_iter(s->ctx, tag, b.len, &iter);
+	}
+	iov_iter_init(&iter, READ, &iov, 1, b.len);
+	return v3_chkpt_load_iter(s->ctx, tag, b.len, &iter);
+}
+
+static int v3_sess_commit(struct v3_session *s)
+{
+	int ret;
+
+	if (s->ctx)
+		return -EBUSY;
+	if (s->chkpt) {
+		ret = v3_chkpt_close(s->chkpt);
+		s->chkpt = NULL;
+	} else {
+		ret = s->store->ops->close(s->priv, true);
+		s->priv = NULL;
+	}
+	s->done = true;
+	return ret;
+}
+
+static long v3_sess_ioctl(struct file *file, unsigned int cmd,
+			  unsigned long arg)
+{
+	struct v3_session *s = file->private_data;
+	unsigned int nr = _IOC_NR(cmd);
+	long ret;
+
+	if (_IOC_TYPE(cmd) != V3CHKPT_IOC_MAGIC ||
+	    nr < _IOC_NR(V3CHKPT_IOC_CTX_OPEN) ||
+	    nr > _IOC_NR(V3CHKPT_IOC_COMMIT))
+		return -ENOTTY;
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (mutex_lock_interruptible(&s->lock))
+		return -EINTR;
+	if (s->done) {
+		ret = -EBADFD;
+		goto out;
+	}
+
+	switch (nr) {
+	case _IOC_NR(V3CHKPT_IOC_CTX_OPEN):
+		ret = v3_sess_ctx_open(s, arg);
+		break;
+	case _IOC_NR(V3CHKPT_IOC_CTX_CLOSE):
+		if (arg) {
+			ret = -EINVAL;
+		} else if (!s->chkpt) {
+			ret = -EBADF;
+		} else if (!s->ctx) {
+			ret = -EBADFD;
+		} else {
+			ret = v3_chkpt_close_ctx(s->ctx);
+			s->ctx = NULL;
+		}
+		break;
+	case _IOC_NR(V3CHKPT_IOC_BLOB_SAVE):
+	case _IOC_NR(V3CHKPT_IOC_BLOB_LOAD):
+	case _IOC_NR(V3CHKPT_IOC_BLOB_LEN):
+		ret = v3_sess_blob(s, nr, arg);
+		break;
+	case _IOC_NR(V3CHKPT_IOC_COMMIT):
+		ret = arg ? -EINVAL : v3_sess_commit(s);
+		break;
+	default:
+		ret = -ENOTTY;
+	}
+out:
+	mutex_unlock(&s->lock);
+	return ret;
+}
+
+static ssize_t v3_sess_read(struct file *file, char __user *ubuf,
+			    size_t count, loff_t *ppos)
+{
+	struct v3_session *s = file->private_data;
+	ssize_t done = 0, n;
+
+	if (s->mode != V3CHKPT_MODE_EXPORT)
+		return -EBADF;
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (mutex_lock_interruptible(&s->lock))
+		return -EINTR;
+	while (!s->done && done < count) {
+		n = s->store->ops->read(s->priv, s->bounce,
+					min_t(size_t, count - done, V3_RAW_CHUNK));
+		if (n <= 0) {
+			if (!done)
+				done = n;
+			break;
+		}
+		if (copy_to_user(ubuf + done, s->bounce, n)) {
+			done = done ? done : -EFAULT;
+			break;
+		}
+		done += n;
+		if (fatal_signal_pending(current))
+			break;
+	}
+	mutex_unlock(&s->lock);
+	return done;
+}
+
+static ssize_t v3_sess_write(struct file *file, const char __user *ubuf,
+			     size_t count, loff_t *ppos)
+{
+	struct v3_session *s = file->private_data;
+	ssize_t done = 0;
+	int ret = 0;
+
+	if (s->mode != V3CHKPT_MODE_IMPORT)
+		return -EBADF;
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (mutex_lock_interruptible(&s->lock))
+		return -EINTR;
+	if (s->done)
+		ret = -EBADFD;
+	while (!ret && done < count) {
+		size_t n = min_t(size_t, count - done, V3_RAW_CHUNK);
+
+		if (copy_from_user(s->bounce, ubuf + done, n)) {
+			ret = -EFAULT;
+			break;
+		}
+		ret = s->store->ops->write(s->priv, s->bounce, n);
+		if (!ret)
+			done += n;
+		if (fatal_signal_pending(current))
+			break;
+	}
+	mutex_unlock(&s->lock);
+	return done ? done : ret;
+}
+
+static void v3_sess_free(struct v3_session *s)
+{
+	if (s->chkpt)
+		v3_chkpt_abort(s->chkpt);	/* frees an open context too */
+	if (s->store) {
+		if (s->priv)
+			s->store->ops->close(s->priv, false);
+		v3_chkpt_store_put(s->store);
+	}
+	kvfree(s->bounce);
+	mutex_destroy(&s->lock);
+	kfree(s);
+}
+
+static int v3_sess_release(struct inode *inode, struct file *file)
+{
+	v3_sess_free(file->private_data);
+	return 0;
+}
+
+static const struct file_operations v3_sess_fops = {
+	.owner = THIS_MODULE,
+	.unlocked_ioctl = v3_sess_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.read = v3_sess_read,
+	.write = v3_sess_write,
+	.release = v3_sess_release,
+	.llseek = no_llseek,
+};
+
+static int v3_sess_open_raw(struct v3_session *s, const char *store,
+			    const char *url)
+{
+	enum v3_chkpt_mode m = s->mode == V3CHKPT_MODE_IMPORT ?
+			       V3_CHKPT_MODE_SAVE : V3_CHKPT_MODE_LOAD;
+	void *priv;
+
+	s->store = v3_chkpt_store_get(store);
+	if (IS_ERR(s->store)) {
+		int ret = PTR_ERR(s->store);
+
+		s->store = NULL;
+		return ret;
+	}
+	if ((m == V3_CHKPT_MODE_SAVE && !s->store->ops->write) ||
+	    (m == V3_CHKPT_MODE_LOAD && !s->store->ops->read))
+		return -EOPNOTSUPP;
+	priv = s->store->ops->open(url, m);
+	if (IS_ERR(priv))
+		return PTR_ERR(priv);
+	s->priv = priv;
+	s->bounce = kvmalloc(V3_RAW_CHUNK, GFP_KERNEL);
+	return s->bounce ? 0 : -ENOMEM;
+}
+
+int v3_session_open(const char *store, const char *url, u32 mode)
+{
+	struct v3_session *s;
+	int ret;
+
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return -ENOMEM;
+	mutex_init(&s->lock);
+	s->mode = mode;
+	switch (mode) {
+	case V3CHKPT_MODE_SAVE:
+	case V3CHKPT_MODE_LOAD:
+		s->chkpt = v3_chkpt_open(store, url, mode == V3CHKPT_MODE_SAVE ?
+					 V3_CHKPT_MODE_SAVE : V3_CHKPT_MODE_LOAD);
+		ret = PTR_ERR_OR_ZERO(s->chkpt);
+		if (ret)
+			s->chkpt = NULL;
+		break;
+	case V3CHKPT_MODE_EXPORT:
+	case V3CHKPT_MODE_IMPORT:
+		ret = v3_sess_open_raw(s, store, url);
+		break;
+	default:
+		ret = -EINVAL;
+	}
+	if (!ret) {
+		ret = anon_inode_getfd("[v3chkpt]", &v3_sess_fops, s,
+				       O_RDWR | O_CLOEXEC);
+		if (ret >= 0)
+			return ret;
+	}
+	v3_sess_free(s);
+	return ret;
+}
