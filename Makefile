@@ -1,0 +1,65 @@
+# SPDX-License-Identifier: GPL-2.0
+# v3chkpt: module (out of tree, against KDIR), userspace tools and tests.
+#
+#   make             module + userspace tools
+#   make setup       install Debian packages, unpack Debian's kernel for QEMU
+#   make demo        short demo in QEMU on Debian's kernel
+#   make check       every test (userspace, kselftest, KUnit) in QEMU
+#   make checkpatch  kernel coding style over the module sources
+
+KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
+		    $(wildcard /usr/src/linux-headers-*-amd64))
+BUILD ?= build
+CC ?= gcc
+UCFLAGS := -O2 -g -Wall -Wextra -Werror -Iinclude -Iinclude/uapi -D_GNU_SOURCE
+ULDLIBS := -lxxhash
+CODEC := kmod/codec.c
+
+CLI_SRCS := userspace/v3chkpt.c userspace/inspect.c $(CODEC)
+KSFT_HDRS := $(BUILD)/ksft/kselftest_harness.h $(BUILD)/ksft/kselftest.h
+
+.PHONY: all module userspace setup demo check checkpatch clean
+
+all: module userspace
+
+module:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
+
+userspace: $(BUILD)/v3chkpt $(BUILD)/codec_test $(BUILD)/v3chkpt_test
+
+# Static, so they run in the busybox initramfs as they are.
+$(BUILD)/v3chkpt: $(CLI_SRCS) userspace/cli.h include/v3chkpt/*.h include/uapi/linux/v3chkpt.h
+	@mkdir -p $(BUILD)
+	$(CC) $(UCFLAGS) -static -o $@ $(CLI_SRCS) $(ULDLIBS)
+
+$(BUILD)/codec_test: tests/userspace/codec_test.c $(CODEC) include/v3chkpt/*.h
+	@mkdir -p $(BUILD)
+	$(CC) $(UCFLAGS) -fsanitize=address,undefined -o $@ tests/userspace/codec_test.c $(CODEC) $(ULDLIBS)
+
+# kselftest_harness.h comes from Debian's linux-source-6.1.
+$(KSFT_HDRS):
+	@mkdir -p $(BUILD)/ksft
+	tar -xJf /usr/src/linux-source-6.1.tar.xz -C $(BUILD)/ksft --strip-components=4 \
+		linux-source-6.1/tools/testing/selftests/kselftest_harness.h \
+		linux-source-6.1/tools/testing/selftests/kselftest.h
+	@touch $(KSFT_HDRS)
+
+$(BUILD)/v3chkpt_test: tests/selftests/v3chkpt_test.c $(KSFT_HDRS) $(CODEC) include/uapi/linux/v3chkpt.h
+	$(CC) $(UCFLAGS) -Wno-sign-compare -Wno-unused-parameter -I$(BUILD)/ksft -static -o $@ \
+		tests/selftests/v3chkpt_test.c $(CODEC) $(ULDLIBS)
+
+setup:
+	bash scripts/setup.sh
+
+demo:
+	bash tests/qemu/demo.sh
+
+check:
+	bash tests/run.sh
+
+checkpatch:
+	bash scripts/checkpatch.sh
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	rm -rf $(BUILD)

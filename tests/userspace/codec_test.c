@@ -1,0 +1,360 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Userspace unit tests of the shared stream codec (kmod/codec.c), built
+ * with ASan/UBSan.  Output is TAP; tests/run.sh counts the result lines.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <v3chkpt/format.h>
+
+struct mem {
+	u8 *buf;
+	size_t len, cap, pos;
+	size_t limit;		/* read: pretend the stream ends here */
+};
+
+static int mem_write(void *priv, const void *buf, size_t len)
+{
+	struct mem *m = priv;
+
+	if (m->len + len > m->cap) {
+		m->cap = (m->len + len) * 2;
+		m->buf = realloc(m->buf, m->cap);
+		if (!m->buf)
+			return -ENOMEM;
+	}
+	memcpy(m->buf + m->len, buf, len);
+	m->len += len;
+	return 0;
+}
+
+static ssize_t mem_read(void *priv, void *buf, size_t len)
+{
+	struct mem *m = priv;
+	size_t end = m->limit ? m->limit : m->len;
+	size_t n = end - m->pos < len ? end - m->pos : len;
+
+	memcpy(buf, m->buf + m->pos, n);
+	m->pos += n;
+	return n;
+}
+
+static int failures, ntests;
+
+#define CHECK(cond) do {						\
+	if (!(cond)) {							\
+		printf("# %s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
+		return 1;						\
+	}								\
+} while (0)
+
+static const u8 payload_a[] = "hello, checkpoint";
+static u8 payload_b[10000];
+
+/* A stream with two contexts, three blobs and one optional record. */
+static void build_stream(struct mem *m)
+{
+	struct v3c_stream_hdr h;
+	struct v3c_writer w;
+	size_t i;
+
+	for (i = 0; i < sizeof(payload_b); i++)
+		payload_b[i] = (u8)(i * 7 + 3);
+	memset(m, 0, sizeof(*m));
+	v3c_writer_init(&w, mem_write, m);
+	v3c_stream_hdr_init(&h, "codec_test");
+	v3c_writer_start(&w, &h);
+	v3c_writer_ctx_begin(&w, "cpu", 0, 3, 0);
+	v3c_writer_blob_begin(&w, "regs", sizeof(payload_a));
+	v3c_writer_data(&w, payload_a, sizeof(payload_a));
+	v3c_writer_blob_begin(&w, "empty", 0);
+	v3c_writer_record(&w, 0x4000, V3C_RF_OPTIONAL, "xyz", 3);
+	v3c_writer_ctx_end(&w);
+	v3c_writer_ctx_begin(&w, "dev pit", 7, 1, 0);
+	v3c_writer_blob_begin(&w, "state", sizeof(payload_b));
+	v3c_writer_data(&w, payload_b, 4000);
+	v3c_writer_data(&w, payload_b + 4000, sizeof(payload_b) - 4000);
+	v3c_writer_ctx_end(&w);
+	if (v3c_writer_end(&w))
+		abort();
+}
+
+/* Read a whole stream; 0 only if END was reached and verified. */
+static int read_all(struct mem *m, int *items)
+{
+	static struct v3c_reader r;
+	int item, ret, n = 0;
+
+	m->pos = 0;
+	v3c_reader_init(&r, mem_read, m);
+	ret = v3c_reader_start(&r);
+	if (ret)
+		return ret;
+	for (;;) {
+		item = v3c_reader_next(&r);
+		if (item < 0)
+			return item;
+		n++;
+		if (item == V3C_ITEM_END)
+			break;
+	}
+	if (items)
+		*items = n;
+	return 0;
+}
+
+static int test_roundtrip(void)
+{
+	static struct v3c_reader r;
+	struct mem m;
+	u8 buf[sizeof(payload_b)];
+
+	build_stream(&m);
+	v3c_reader_init(&r, mem_read, &m);
+	CHECK(v3c_reader_start(&r) == 0);
+	CHECK(!strcmp(r.hdr.producer, "codec_test"));
+	CHECK(v3c_reader_next(&r) == V3C_ITEM_CTX_BEGIN);
+	CHECK(!strcmp(r.ctx.name, "cpu") && r.ctx.version == 3);
+	CHECK(v3c_reader_next(&r) == V3C_ITEM_BLOB);
+	CHECK(!strcmp(r.tag, "regs") && r.data_len == sizeof(payload_a));
+	CHECK(v3c_reader_data(&r, buf, r.data_len) == 0);
+	CHECK(!memcmp(buf, payload_a, sizeof(payload_a)));
+	CHECK(v3c_reader_next(&r) == V3C_ITEM_BLOB);
+	CHECK(!strcmp(r.tag, "empty") && r.data_len == 0);
+	CHECK(v3c_reader_next(&r) == V3C_ITEM_SKIPPED);
+	CHECK(v3c_reader_next(&r) == V3C_ITEM_CTX_END);
+	CHECK(r.summary.count == 3);
+	CHECK(v3c_reader_next(&r) == V3C_ITEM_CTX_BEGIN);
+	CHECK(!strcmp(r.ctx.name, "dev pit") && r.ctx.instance == 7);
+	CHECK(v3c_reader_next(&r) == V3C_ITEM_BLOB);
+	CHECK(r.data_len == sizeof(payload_b));
+	CHECK(v3c_reader_data(&r, buf, r.data_len) == 0);
+	CHECK(!memcmp(buf, payload_b, sizeof(payload_b)));
+	CHECK(v3c_reader_next(&r) == V3C_ITEM_CTX_END);
+	CHECK(v3c_reader_next(&r) == V3C_ITEM_END);
+	CHECK(r.summary.count == 2 && r.summary.bytes + 48 == m.len);
+	free(m.buf);
+	return 0;
+}
+
+static int test_every_bit_flip_refused(void)
+{
+	struct mem m;
+	size_t i;
+	int bit;
+
+	build_stream(&m);
+	CHECK(read_all(&m, NULL) == 0);
+	for (i = 0; i < m.len; i++) {
+		for (bit = 0; bit < 8; bit += 3) {
+			m.buf[i] ^= 1 << bit;
+			if (read_all(&m, NULL) == 0) {
+				printf("# flip of bit %d at byte %zu accepted\n", bit, i);
+				return 1;
+			}
+			m.buf[i] ^= 1 << bit;
+		}
+	}
+	free(m.buf);
+	return 0;
+}
+
+static int test_every_truncation_refused(void)
+{
+	struct mem m;
+	size_t cut;
+
+	build_stream(&m);
+	for (cut = 1; cut < m.len; cut++) {
+		m.limit = cut;
+		if (read_all(&m, NULL) != -ENODATA) {
+			printf("# truncation at %zu not reported as ENODATA\n", cut);
+			return 1;
+		}
+	}
+	free(m.buf);
+	return 0;
+}
+
+static int test_bad_magic_and_version(void)
+{
+	struct v3c_stream_hdr h;
+	u8 buf[V3C_STREAM_HDR_SIZE];
+
+	v3c_stream_hdr_init(&h, "t");
+	v3c_stream_hdr_encode(&h, buf);
+	CHECK(v3c_stream_hdr_decode(buf, &h) == 0);
+	buf[1] = 'X';
+	CHECK(v3c_stream_hdr_decode(buf, &h) == -EPROTO);
+	v3c_stream_hdr_init(&h, "t");
+	h.major = 2;
+	v3c_stream_hdr_encode(&h, buf);
+	CHECK(v3c_stream_hdr_decode(buf, &h) == -EPROTONOSUPPORT);
+	v3c_stream_hdr_init(&h, "t");
+	h.flags = 0x1;		/* an incompatible feature we do not know */
+	v3c_stream_hdr_encode(&h, buf);
+	CHECK(v3c_stream_hdr_decode(buf, &h) == -EOPNOTSUPP);
+	v3c_stream_hdr_init(&h, "t");
+	h.flags = 0x10000;	/* a compatible one: ignored */
+	v3c_stream_hdr_encode(&h, buf);
+	CHECK(v3c_stream_hdr_decode(buf, &h) == 0);
+	return 0;
+}
+
+/* Write a stream whose only context holds one raw record. */
+static int one_record_stream(struct mem *m, bool in_ctx, u16 type, u16 flags,
+			     const void *p, u64 len)
+{
+	struct v3c_stream_hdr h;
+	struct v3c_writer w;
+
+	memset(m, 0, sizeof(*m));
+	v3c_writer_init(&w, mem_write, m);
+	v3c_stream_hdr_init(&h, "t");
+	v3c_writer_start(&w, &h);
+	if (in_ctx)
+		v3c_writer_ctx_begin(&w, "c", 0, 1, 0);
+	v3c_writer_record(&w, type, flags, p, len);
+	if (in_ctx)
+		v3c_writer_ctx_end(&w);
+	return v3c_writer_end(&w);
+}
+
+static int test_unknown_records(void)
+{
+	struct mem m;
+
+	CHECK(one_record_stream(&m, true, 0x1234, V3C_RF_OPTIONAL, "ab", 2) == 0);
+	CHECK(read_all(&m, NULL) == 0);
+	free(m.buf);
+	CHECK(one_record_stream(&m, false, 0x1234, V3C_RF_OPTIONAL, "ab", 2) == 0);
+	CHECK(read_all(&m, NULL) == 0);
+	free(m.buf);
+	CHECK(one_record_stream(&m, true, 0x1234, 0, "ab", 2) == 0);
+	CHECK(read_all(&m, NULL) == -EOPNOTSUPP);
+	free(m.buf);
+	return 0;
+}
+
+static int test_name_without_nul(void)
+{
+	u8 p[V3C_CTX_BEGIN_FIXED + 4];
+	struct v3c_ctx_begin b;
+	struct mem m;
+
+	memset(p, 0, sizeof(p));
+	put_unaligned_le32(4, p + 12);
+	memcpy(p + V3C_CTX_BEGIN_FIXED, "abcd", 4);	/* no NUL */
+	CHECK(v3c_ctx_begin_decode(p, sizeof(p), &b) == -EILSEQ);
+	CHECK(one_record_stream(&m, false, V3C_REC_CTX_BEGIN, 0, p, sizeof(p)) == 0);
+	CHECK(read_all(&m, NULL) == -EILSEQ);
+	free(m.buf);
+	memcpy(p + V3C_CTX_BEGIN_FIXED, "a\0cd", 4);	/* embedded NUL */
+	CHECK(v3c_ctx_begin_decode(p, sizeof(p), &b) == -EILSEQ);
+	memcpy(p + V3C_CTX_BEGIN_FIXED, "a\ncd", 4);	/* control char */
+	CHECK(v3c_ctx_begin_decode(p, sizeof(p), &b) == -EILSEQ);
+	return 0;
+}
+
+static int test_structure_violations(void)
+{
+	u8 blob[V3C_BLOB_FIXED + 2] = { 2, 0, 0, 0, 0, 0, 0, 0, 'x', 0 };
+	struct mem m;
+
+	/* A blob outside any context. */
+	CHECK(one_record_stream(&m, false, V3C_REC_BLOB, 0, blob, sizeof(blob)) == 0);
+	CHECK(read_all(&m, NULL) == -EBADMSG);
+	free(m.buf);
+	/* A blob whose tag length runs past its record. */
+	blob[0] = 60;
+	CHECK(one_record_stream(&m, true, V3C_REC_BLOB, 0, blob, sizeof(blob)) == 0);
+	CHECK(read_all(&m, NULL) == -EBADMSG);
+	free(m.buf);
+	/* A section inside a context. */
+	CHECK(one_record_stream(&m, true, V3C_REC_SECTION_PART, 0, "12345678", 8) == 0);
+	CHECK(read_all(&m, NULL) == -EBADMSG);
+	free(m.buf);
+	return 0;
+}
+
+static int test_huge_length_truncated(void)
+{
+	struct v3c_rec_hdr rh = { .len = UINT64_MAX - 5, .type = V3C_REC_BLOB };
+	struct v3c_stream_hdr h;
+	struct v3c_writer w;
+	u8 hb[V3C_REC_HDR_SIZE];
+	struct mem m = { 0 };
+
+	/* A valid header check on an absurd length: refused, nothing huge read. */
+	v3c_writer_init(&w, mem_write, &m);
+	v3c_stream_hdr_init(&h, "t");
+	v3c_writer_start(&w, &h);
+	v3c_writer_ctx_begin(&w, "c", 0, 1, 0);
+	v3c_rec_hdr_encode(&rh, hb);
+	mem_write(&m, hb, sizeof(hb));
+	mem_write(&m, "\x02\0\0\0\0\0\0\0t", 10);
+	CHECK(read_all(&m, NULL) == -ENODATA);
+	free(m.buf);
+	return 0;
+}
+
+static int test_writer_misuse(void)
+{
+	struct v3c_stream_hdr h;
+	struct v3c_writer w;
+	struct mem m = { 0 };
+
+	v3c_writer_init(&w, mem_write, &m);
+	v3c_stream_hdr_init(&h, "t");
+	CHECK(v3c_writer_start(&w, &h) == 0);
+	CHECK(v3c_writer_ctx_begin(&w, "bad\x01name", 0, 1, 0) == -EINVAL);
+	CHECK(v3c_writer_ctx_begin(&w, "ok", 0, 1, 0) == 0);
+	CHECK(v3c_writer_blob_begin(&w, "t", 4) == 0);
+	CHECK(v3c_writer_ctx_end(&w) == -EINVAL);	/* blob unfinished */
+	CHECK(v3c_writer_end(&w) == -EINVAL);		/* poisoned */
+	free(m.buf);
+	return 0;
+}
+
+static int test_page_entries(void)
+{
+	unsigned int enc;
+	u64 gpa;
+
+	CHECK(v3c_page_entry_decode(0x12345000ULL | V3C_PAGE_ENC_RAW, &gpa, &enc) == 0);
+	CHECK(gpa == 0x12345000ULL && enc == V3C_PAGE_ENC_RAW);
+	CHECK(v3c_page_entry_decode(0x1000 | 0x7, &gpa, &enc) == -EBADMSG);
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(void);
+} tests[] = {
+	{ "roundtrip", test_roundtrip },
+	{ "every_bit_flip_refused", test_every_bit_flip_refused },
+	{ "every_truncation_refused", test_every_truncation_refused },
+	{ "bad_magic_and_version", test_bad_magic_and_version },
+	{ "unknown_records", test_unknown_records },
+	{ "name_without_nul", test_name_without_nul },
+	{ "structure_violations", test_structure_violations },
+	{ "huge_length_truncated", test_huge_length_truncated },
+	{ "writer_misuse", test_writer_misuse },
+	{ "page_entries", test_page_entries },
+};
+
+int main(void)
+{
+	size_t i, n = sizeof(tests) / sizeof(tests[0]);
+
+	printf("TAP version 13\n1..%zu\n", n);
+	for (i = 0; i < n; i++) {
+		int bad = tests[i].fn();
+
+		ntests++;
+		failures += bad;
+		printf("%sok %zu codec.%s\n", bad ? "not " : "", i + 1, tests[i].name);
+	}
+	return failures ? 1 : 0;
+}

@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * v3chkpt inspect: decode a captured stream with the module's own codec
+ * and print its header, contexts, tags, sizes and checksum verdicts.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <v3chkpt/format.h>
+#include "cli.h"
+
+static ssize_t file_read(void *priv, void *buf, size_t len)
+{
+	size_t n = fread(buf, 1, len, priv);
+
+	if (!n && ferror((FILE *)priv))
+		return -EIO;
+	return n;
+}
+
+static const char *why(int err)
+{
+	switch (-err) {
+	case EPROTO:
+		return "not a v3chkpt stream (bad magic)";
+	case EBADMSG:
+		return "corrupted: checksum or structure mismatch";
+	case ENODATA:
+		return "truncated: the stream ends early";
+	case EILSEQ:
+		return "invalid name or tag (not NUL-terminated printable ASCII)";
+	case EOPNOTSUPP:
+		return "unknown mandatory record or flag";
+	case EPROTONOSUPPORT:
+		return "unsupported format version";
+	}
+	return strerror(-err);
+}
+
+int cmd_inspect(int argc, char **argv)
+{
+	struct v3c_reader *r;
+	FILE *f;
+	int item, ret = 0, blobs = 0;
+
+	if (argc != 2)
+		return usage_error("inspect FILE");
+	f = strcmp(argv[1], "-") ? fopen(argv[1], "rb") : stdin;
+	if (!f)
+		return fail_errno("inspect: cannot open", argv[1]);
+	r = calloc(1, sizeof(*r));
+	if (!r) {
+		fclose(f);
+		return fail_errno("inspect", "out of memory");
+	}
+	v3c_reader_init(r, file_read, f);
+	ret = v3c_reader_start(r);
+	if (ret)
+		goto bad;
+	printf("stream: format %u.%u, producer \"%s\", flags 0x%x, created %llu ns\n",
+	       r->hdr.major, r->hdr.minor, r->hdr.producer, r->hdr.flags,
+	       (unsigned long long)r->hdr.created_ns);
+	for (;;) {
+		u64 at = r->offset;
+
+		item = v3c_reader_next(r);
+		if (item < 0) {
+			ret = item;
+			goto bad;
+		}
+		switch (item) {
+		case V3C_ITEM_CTX_BEGIN:
+			printf("@%-10llu context \"%s\" instance %u version %u\n",
+			       (unsigned long long)at, r->ctx.name,
+			       r->ctx.instance, r->ctx.version);
+			break;
+		case V3C_ITEM_BLOB:
+			printf("@%-10llu   blob \"%s\" %llu bytes\n",
+			       (unsigned long long)at, r->tag,
+			       (unsigned long long)r->data_len);
+			blobs++;
+			ret = v3c_reader_skip(r, r->data_len);
+			if (ret)
+				goto bad;
+			break;
+		case V3C_ITEM_CTX_END:
+			printf("@%-10llu end of context: %llu records, %llu bytes, xxh64 %016llx ok\n",
+			       (unsigned long long)at,
+			       (unsigned long long)r->summary.count,
+			       (unsigned long long)r->summary.bytes,
+			       (unsigned long long)r->summary.hash);
+			break;
+		case V3C_ITEM_SECTION:
+			printf("@%-10llu %s (%llu bytes)\n", (unsigned long long)at,
+			       v3c_rec_type_name(r->rec.type),
+			       (unsigned long long)r->rec.len);
+			break;
+		case V3C_ITEM_SKIPPED:
+			printf("@%-10llu   optional record type 0x%04x skipped (%llu bytes)\n",
+			       (unsigned long long)at, r->rec.type,
+			       (unsigned long long)r->rec.len);
+			break;
+		case V3C_ITEM_END:
+			printf("@%-10llu end of stream: %llu contexts, %llu bytes, xxh64 %016llx ok\n",
+			       (unsigned long long)at,
+			       (unsigned long long)r->summary.count,
+			       (unsigned long long)r->summary.bytes,
+			       (unsigned long long)r->summary.hash);
+			goto done;
+		}
+	}
+done:
+	if (fgetc(f) != EOF) {
+		fprintf(stderr, "inspect: %s: trailing bytes after the end record\n",
+			argv[1]);
+		ret = -EBADMSG;
+	} else {
+		printf("verdict: OK, %llu contexts, %d blobs, %llu bytes\n",
+		       (unsigned long long)r->ncontexts, blobs,
+		       (unsigned long long)r->offset);
+	}
+	goto out;
+bad:
+	fprintf(stderr, "inspect: %s: at byte %llu (record %s): %s (%s)\n",
+		argv[1], (unsigned long long)r->offset,
+		v3c_rec_type_name(r->rec.type), why(ret), errno_name(-ret));
+	printf("verdict: REFUSED\n");
+out:
+	free(r);
+	if (f != stdin)
+		fclose(f);
+	return ret ? 1 : 0;
+}
