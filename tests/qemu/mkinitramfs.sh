@@ -8,7 +8,9 @@ out=$1 payload=$2
 shift 2
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
+chmod 755 "$root"
 mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,mnt,root}
+chmod 1777 "$root/tmp"
 cp /bin/busybox "$root/bin/busybox"
 for a in sh mount umount insmod rmmod lsmod dmesg grep cat echo sleep \
 	 reboot mkdir ls cmp dd head tail sed wc od hexdump sync rm cp \

@@ -1,0 +1,24 @@
+# Guest payload: KUnit suites (run at insmod, before module init) on the
+# KUnit kernel, then a kmemleak scan and the kernel-log check.
+. /guest-lib.sh
+insmod /v3chkpt.ko
+tap $? "insmod v3chkpt.ko (KUnit kernel)"
+for d in /sys/kernel/debug/kunit/*/; do
+	echo "KUNIT-SUITE-BEGIN $(basename "$d")"
+	cat "$d/results"
+	echo "KUNIT-SUITE-END"
+done
+if [ -e /sys/kernel/debug/kmemleak ]; then
+	echo scan > /sys/kernel/debug/kmemleak
+	echo scan > /sys/kernel/debug/kmemleak
+	cat /sys/kernel/debug/kmemleak > /tmp/leaks
+	if grep -qE 'v3_|v3c_|v3chkpt' /tmp/leaks; then
+		cat /tmp/leaks
+		tap 1 "kmemleak: nothing of v3chkpt leaked"
+	else
+		tap 0 "kmemleak: nothing of v3chkpt leaked"
+	fi
+fi
+rmmod v3chkpt
+tap $? "rmmod v3chkpt (KUnit kernel)"
+check_dmesg

@@ -1,0 +1,122 @@
+#!/bin/bash
+# make check: every test, ending with one line "N passed, N failed".
+#   1. userspace unit tests of the shared codec (host, ASan/UBSan)
+#   2. kselftests + CLI tests in QEMU on Debian's stock 6.1 kernel
+#   3. KUnit suites in QEMU on a KUnit/KASAN/lockdep kernel built from
+#      linux-source-6.1 (cached outside the repo, keyed by its config)
+# A stage that cannot run, a guest that crashes and any kernel warning are
+# failures.  V3CHKPT_SKIP_KUNIT=1 leaves stage 3 out (and says so).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+out=$root/build/results
+mkdir -p "$out"
+rm -f "$out"/*.tap
+passed=0 failed=0 skipped=0
+
+log() { echo "== $*" >&2; }
+
+# count FILE: add a TAP file's "ok"/"not ok" lines (any indent for the
+# kselftest harness; KUnit case lines are picked out by the caller).
+count() {
+	local p f s
+	p=$(grep -cE '^ *ok [0-9]+' "$1" | head -1)
+	s=$(grep -cE '^ *ok [0-9]+.*# SKIP' "$1" | head -1)
+	f=$(grep -cE '^ *not ok [0-9]+' "$1" | head -1)
+	passed=$((passed + p - s)) skipped=$((skipped + s)) failed=$((failed + f))
+	log "$(basename "$1"): $((p - s)) passed, $f failed, $s skipped"
+	grep -E '^ *not ok' "$1" >&2 || true
+}
+
+stage_fail() { # NAME: a stage that could not run counts as one failure
+	failed=$((failed + 1))
+	log "FAILED: $1"
+}
+
+bash scripts/setup.sh || { stage_fail "setup"; echo "$passed passed, $failed failed"; exit 1; }
+. "${V3CHKPT_CACHE:-/var/cache/v3chkpt}/debian.env"
+
+# build: module for Debian's kernel (warnings are failures), userspace
+build_module() { # KDIR DEST
+	mkdir -p "$2"
+	rsync -a --delete --exclude build --exclude .git "$root/" "$2/src/"
+	make -C "$1" M="$2/src" W=1 modules > "$2/build.log" 2>&1 || return 1
+	! grep -E 'warning:|error:' "$2/build.log"
+}
+if make -s userspace > "$out/userspace-build.log" 2>&1; then
+	log "userspace built"
+else
+	cat "$out/userspace-build.log" >&2
+	stage_fail "userspace build"
+fi
+if build_module "$DEBIAN_KDIR" "$root/build/debian"; then
+	echo "ok 1 module builds warning-free with W=1 (Debian $DEBIAN_ABI)" > "$out/build.tap"
+else
+	tail -30 "$root/build/debian/build.log" >&2
+	echo "not ok 1 module builds warning-free with W=1 (Debian $DEBIAN_ABI)" > "$out/build.tap"
+fi
+count "$out/build.tap"
+
+# 1. userspace codec tests
+if [ -x build/codec_test ]; then
+	build/codec_test > "$out/codec.tap" 2>&1 || true
+	count "$out/codec.tap"
+fi
+
+# 2. kselftests on Debian's kernel
+run_guest() { # NAME KERNEL PAYLOAD TIMEOUT MEM FILES...
+	local name=$1 kernel=$2 payload=$3 tmo=$4 mem=$5
+	shift 5
+	bash tests/qemu/mkinitramfs.sh "$out/$name.cpio.gz" "$payload" \
+		tests/qemu/guest-lib.sh "$@" &&
+	bash tests/qemu/run-qemu.sh "$kernel" "$out/$name.cpio.gz" "$out/$name" "$tmo" "$mem"
+}
+if [ -f build/debian/src/v3chkpt.ko ] && [ -x build/v3chkpt_test ]; then
+	log "kselftests in QEMU (Debian $DEBIAN_ABI, TCG)"
+	if run_guest kselftest "$DEBIAN_VMLINUZ" tests/qemu/payload-kselftest.sh 1500 3G \
+		build/debian/src/v3chkpt.ko build/v3chkpt build/v3chkpt_test \
+		tests/selftests/cli_test.sh; then
+		sed -n '/V3CHKPT-GUEST-START/,/V3CHKPT-GUEST-END/p' \
+			"$out/kselftest/results.log" > "$out/kselftest.tap"
+		count "$out/kselftest.tap"
+	else
+		stage_fail "kselftest guest did not complete"
+	fi
+else
+	stage_fail "kselftest prerequisites missing"
+fi
+
+# 3. KUnit
+if [ "${V3CHKPT_SKIP_KUNIT:-0}" = 1 ]; then
+	log "KUnit skipped (V3CHKPT_SKIP_KUNIT=1)"
+	skipped=$((skipped + 1))
+else
+	log "KUnit kernel (cached when its config is unchanged)"
+	if kdir=$(bash tests/qemu/build-kunit-kernel.sh) &&
+	   build_module "$kdir" "$root/build/kunit"; then
+		log "KUnit in QEMU (TCG, KASAN + lockdep)"
+		if run_guest kunit "$kdir/arch/x86/boot/bzImage" tests/qemu/payload-kunit.sh \
+			1500 2G build/kunit/src/v3chkpt.ko; then
+			r=$out/kunit/results.log
+			# Test cases are the 4-space-indented lines inside a suite;
+			# the rest (insmod, kmemleak, dmesg) are top-level lines.
+			{ sed -n '/KUNIT-SUITE-BEGIN/,/KUNIT-SUITE-END/p' "$r" |
+				grep -E '^    (not )?ok [0-9]+'
+			  sed '/KUNIT-SUITE-BEGIN/,/KUNIT-SUITE-END/d' "$r" |
+				grep -E '^(not )?ok [0-9]+'; } > "$out/kunit.tap"
+			grep -q '^    ok' "$out/kunit.tap" || stage_fail "no KUnit results found"
+			count "$out/kunit.tap"
+		else
+			stage_fail "KUnit guest did not complete"
+		fi
+	else
+		stage_fail "KUnit kernel or module build"
+	fi
+fi
+
+if [ "$skipped" -gt 0 ]; then
+	echo "$passed passed, $failed failed, $skipped skipped"
+else
+	echo "$passed passed, $failed failed"
+fi
+[ "$failed" = 0 ] && [ "$passed" -gt 0 ]
