@@ -115,10 +115,10 @@ static int v3_sess_blob(struct v3_session *s, unsigned int nr,
 	if (!access_ok(iov.iov_base, iov.iov_len))
 		return -EFAULT;
 	if (nr == _IOC_NR(V3CHKPT_IOC_BLOB_SAVE)) {
-		iov_iter_init(&iter, WRITE, &iov, 1, b.len);
+		iov_iter_init(&iter, ITER_SOURCE, &iov, 1, b.len);
 		return v3_chkpt_save_iter(s->ctx, tag, b.len, &iter);
 	}
-	iov_iter_init(&iter, READ, &iov, 1, b.len);
+	iov_iter_init(&iter, ITER_DEST, &iov, 1, b.len);
 	return v3_chkpt_load_iter(s->ctx, tag, b.len, &iter);
 }
 
