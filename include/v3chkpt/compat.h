@@ -16,21 +16,24 @@
 #include <linux/xxhash.h>
 #include <asm/unaligned.h>
 
-typedef struct xxh64_state v3c_hash_state;
+/* A struct, not a typedef, so both sides spell it the same way. */
+struct v3c_hash_state {
+	struct xxh64_state s;
+};
 
-static inline void v3c_hash_reset(v3c_hash_state *s)
+static inline void v3c_hash_reset(struct v3c_hash_state *s)
 {
-	xxh64_reset(s, 0);
+	xxh64_reset(&s->s, 0);
 }
 
-static inline void v3c_hash_update(v3c_hash_state *s, const void *p, size_t n)
+static inline void v3c_hash_update(struct v3c_hash_state *s, const void *p, size_t n)
 {
-	xxh64_update(s, p, n);
+	xxh64_update(&s->s, p, n);
 }
 
-static inline u64 v3c_hash_digest(const v3c_hash_state *s)
+static inline u64 v3c_hash_digest(const struct v3c_hash_state *s)
 {
-	return xxh64_digest(s);
+	return xxh64_digest(&s->s);
 }
 
 static inline u64 v3c_hash(const void *p, size_t n)
@@ -56,21 +59,23 @@ typedef uint32_t u32;
 typedef uint64_t u64;
 typedef int64_t s64;
 
-typedef XXH64_state_t v3c_hash_state;
+struct v3c_hash_state {
+	XXH64_state_t s;
+};
 
-static inline void v3c_hash_reset(v3c_hash_state *s)
+static inline void v3c_hash_reset(struct v3c_hash_state *s)
 {
-	XXH64_reset(s, 0);
+	XXH64_reset(&s->s, 0);
 }
 
-static inline void v3c_hash_update(v3c_hash_state *s, const void *p, size_t n)
+static inline void v3c_hash_update(struct v3c_hash_state *s, const void *p, size_t n)
 {
-	XXH64_update(s, p, n);
+	XXH64_update(&s->s, p, n);
 }
 
-static inline u64 v3c_hash_digest(const v3c_hash_state *s)
+static inline u64 v3c_hash_digest(const struct v3c_hash_state *s)
 {
-	return XXH64_digest(s);
+	return XXH64_digest(&s->s);
 }
 
 static inline u64 v3c_hash(const void *p, size_t n)

@@ -111,8 +111,8 @@ struct v3c_writer {
 	u64 ncontexts;
 	u64 ctx_records;
 	u64 ctx_start;
-	v3c_hash_state stream;
-	v3c_hash_state ctx;
+	struct v3c_hash_state stream;
+	struct v3c_hash_state ctx;
 };
 
 void v3c_writer_init(struct v3c_writer *w, v3c_write_fn fn, void *priv);
@@ -157,8 +157,8 @@ struct v3c_reader {
 	char tag[V3C_NAME_MAX];
 	u64 data_len;
 	struct v3c_summary summary;	/* of the last CTX_END / END */
-	v3c_hash_state stream;
-	v3c_hash_state ctxh;
+	struct v3c_hash_state stream;
+	struct v3c_hash_state ctxh;
 	u8 scratch[256];
 };
 

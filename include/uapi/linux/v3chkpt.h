@@ -95,8 +95,8 @@ struct v3chkpt_ctx_open {
 	__u32 name_size;	/* CTX_NEXT: bytes at name */
 	__u32 instance;		/* in; out with CTX_NEXT */
 	__u32 min_version;	/* load: oldest version accepted */
-	__u32 version;		/* save: written; load: newest accepted, out:
-				 * the version found */
+	/* save: the version written; load: newest accepted, out: found */
+	__u32 version;
 	__u64 reserved[2];
 };
 #define V3CHKPT_CTX_OPEN_SIZE_VER0	48
