@@ -5,6 +5,7 @@
 #   make setup       install Debian packages, unpack Debian's kernel for QEMU
 #   make demo        short demo in QEMU on Debian's kernel
 #   make check       every test (userspace, kselftest, KUnit) in QEMU
+#   make bench       throughput, as ratios to same-boot baselines, in QEMU
 #   make checkpatch  kernel coding style over the module sources
 
 KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
@@ -18,7 +19,7 @@ CODEC := kmod/codec.c
 CLI_SRCS := userspace/v3chkpt.c userspace/inspect.c $(CODEC)
 KSFT_HDRS := $(BUILD)/ksft/kselftest_harness.h $(BUILD)/ksft/kselftest.h
 
-.PHONY: all module userspace setup demo check checkpatch clean
+.PHONY: all module userspace setup demo check bench checkpatch clean
 
 all: module userspace
 
@@ -48,8 +49,15 @@ $(BUILD)/v3chkpt_test: tests/selftests/v3chkpt_test.c $(KSFT_HDRS) $(CODEC) incl
 	$(CC) $(UCFLAGS) -Wno-sign-compare -Wno-unused-parameter -I$(BUILD)/ksft -static -o $@ \
 		tests/selftests/v3chkpt_test.c $(CODEC) $(ULDLIBS)
 
+$(BUILD)/bench: tests/bench/bench.c include/uapi/linux/v3chkpt.h
+	@mkdir -p $(BUILD)
+	$(CC) $(UCFLAGS) -static -o $@ tests/bench/bench.c $(ULDLIBS)
+
 setup:
 	bash scripts/setup.sh
+
+bench:
+	bash tests/bench/run.sh
 
 demo:
 	bash tests/qemu/demo.sh

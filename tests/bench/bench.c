@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * make bench: checkpoint throughput through the memory store, as ratios
+ * against baselines measured in the same boot (memcpy, xxh64 in userspace,
+ * a raw write to a tmpfs file), because the test machines are noisy and the
+ * guest runs under TCG.  Best of several runs each.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+#include <xxhash.h>
+#include <linux/v3chkpt.h>
+
+static size_t size = 128 << 20;
+static int runs = 3;
+static uint8_t *src, *dst;
+static int dev;
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void die(const char *what)
+{
+	fprintf(stderr, "bench: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static int sess(const char *url, uint32_t mode)
+{
+	struct v3chkpt_open o = {
+		.size = sizeof(o), .mode = mode,
+		.store = (uintptr_t)"memory", .url = (uintptr_t)url,
+	};
+	int s = ioctl(dev, V3CHKPT_IOC_OPEN, &o);
+
+	if (s < 0)
+		die("open session");
+	return s;
+}
+
+static void ctx(int s)
+{
+	struct v3chkpt_ctx_open c = {
+		.size = sizeof(c), .name = (uintptr_t)"ram", .version = 1,
+	};
+
+	if (ioctl(s, V3CHKPT_IOC_CTX_OPEN, &c))
+		die("open context");
+}
+
+static void blob(int s, unsigned long cmd, void *p)
+{
+	struct v3chkpt_blob b = {
+		.size = sizeof(b), .tag = (uintptr_t)"pages",
+		.data = (uintptr_t)p, .len = size,
+	};
+
+	if (ioctl(s, cmd, &b))
+		die("blob");
+}
+
+static void finish(int s)
+{
+	if (ioctl(s, V3CHKPT_IOC_CTX_CLOSE, 0) || ioctl(s, V3CHKPT_IOC_COMMIT, 0))
+		die("commit");
+	close(s);
+}
+
+static void b_memcpy(void) { memcpy(dst, src, size); }
+
+static volatile uint64_t sink;
+static void b_xxh64(void) { sink = XXH64(src, size, 0); }
+
+static void b_file(void)
+{
+	int fd = open("/tmp/bench.raw", O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	size_t off = 0;
+
+	if (fd < 0)
+		die("open /tmp/bench.raw");
+	while (off < size) {
+		ssize_t n = write(fd, src + off, size - off);
+
+		if (n <= 0)
+			die("write");
+		off += n;
+	}
+	close(fd);
+	unlink("/tmp/bench.raw");
+}
+
+static void b_save(void)
+{
+	int s = sess("bench", V3CHKPT_MODE_SAVE);
+
+	ctx(s);
+	blob(s, V3CHKPT_IOC_BLOB_SAVE, src);
+	finish(s);
+}
+
+static void b_load(void)
+{
+	int s = sess("bench", V3CHKPT_MODE_LOAD);
+
+	ctx(s);		/* reads and verifies the whole context */
+	blob(s, V3CHKPT_IOC_BLOB_LOAD, dst);
+	finish(s);
+}
+
+static void b_export(void)
+{
+	int s = sess("bench", V3CHKPT_MODE_EXPORT);
+
+	while (read(s, dst, size) > 0)
+		;
+	close(s);
+}
+
+static double best(void (*fn)(void))
+{
+	double b = 1e30;
+	int i;
+
+	for (i = 0; i < runs; i++) {
+		double t = now();
+
+		fn();
+		t = now() - t;
+		if (t < b)
+			b = t;
+	}
+	return size / b / 1e6;
+}
+
+int main(int argc, char **argv)
+{
+	double mc, xx, fw, sv, ld, ex;
+	size_t i;
+
+	if (argc > 1)
+		size = strtoull(argv[1], NULL, 0) << 20;
+	src = malloc(size);
+	dst = malloc(size);
+	if (!src || !dst)
+		die("malloc");
+	for (i = 0; i < size; i++)
+		src[i] = (uint8_t)(i * 2654435761u >> 11);
+	memset(dst, 0, size);
+	dev = open(V3CHKPT_DEVICE, O_RDWR);
+	if (dev < 0)
+		die("open " V3CHKPT_DEVICE);
+
+	mc = best(b_memcpy);
+	xx = best(b_xxh64);
+	fw = best(b_file);
+	sv = best(b_save);
+	ld = best(b_load);
+	if (memcmp(src, dst, size)) {
+		fprintf(stderr, "bench: loaded data differs from saved data\n");
+		return 1;
+	}
+	ex = best(b_export);
+
+	printf("bench: %zu MiB blob, best of %d, in one QEMU/TCG boot\n", size >> 20, runs);
+	printf("%-34s %10s %10s %10s\n", "", "MB/s", "/memcpy", "/file");
+	printf("%-34s %10.0f %10.2f %10.2f\n", "baseline: memcpy", mc, 1.0, mc / fw);
+	printf("%-34s %10.0f %10.2f %10.2f\n", "baseline: xxh64 (userspace)", xx, xx / mc, xx / fw);
+	printf("%-34s %10.0f %10.2f %10.2f\n", "baseline: write to tmpfs file", fw, fw / mc, 1.0);
+	printf("%-34s %10.0f %10.2f %10.2f\n", "save to memory store (+commit)", sv, sv / mc, sv / fw);
+	printf("%-34s %10.0f %10.2f %10.2f\n", "load from memory store (verified)", ld, ld / mc, ld / fw);
+	printf("%-34s %10.0f %10.2f %10.2f\n", "export raw stream (read(2))", ex, ex / mc, ex / fw);
+	return 0;
+}
