@@ -26,7 +26,7 @@ all: module userspace
 module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
 
-userspace: $(BUILD)/v3chkpt $(BUILD)/codec_test $(BUILD)/v3chkpt_test
+userspace: $(BUILD)/v3chkpt $(BUILD)/codec_test $(BUILD)/v3chkpt_test $(BUILD)/fuzz_reader
 
 # Static, so they run in the busybox initramfs as they are.
 $(BUILD)/v3chkpt: $(CLI_SRCS) userspace/cli.h include/v3chkpt/*.h include/uapi/linux/v3chkpt.h
@@ -36,6 +36,12 @@ $(BUILD)/v3chkpt: $(CLI_SRCS) userspace/cli.h include/v3chkpt/*.h include/uapi/l
 $(BUILD)/codec_test: tests/userspace/codec_test.c $(CODEC) include/v3chkpt/*.h
 	@mkdir -p $(BUILD)
 	$(CC) $(UCFLAGS) -fsanitize=address,undefined -o $@ tests/userspace/codec_test.c $(CODEC) $(ULDLIBS)
+
+# Codec built with V3C_FUZZING: checksums pass, so the parsers get fuzzed.
+$(BUILD)/fuzz_reader: tests/fuzz/fuzz_reader.c $(CODEC) include/v3chkpt/*.h
+	@mkdir -p $(BUILD)
+	clang -g -O1 -Iinclude -DV3C_FUZZING -fsanitize=fuzzer,address,undefined \
+		-o $@ tests/fuzz/fuzz_reader.c $(CODEC) $(ULDLIBS)
 
 # kselftest_harness.h comes from Debian's linux-source-6.1.
 $(KSFT_HDRS):

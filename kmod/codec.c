@@ -21,6 +21,17 @@
 #define U64_MAX UINT64_MAX
 #endif
 
+/*
+ * The fuzz build (tests/fuzz) lets every check pass: a hostile peer can
+ * compute xxh64 too, so what must hold is the structural validation behind
+ * the checks, and that is what the fuzzer should reach.
+ */
+#ifdef V3C_FUZZING
+#define v3c_same(a, b) ((void)(a), (void)(b), true)
+#else
+#define v3c_same(a, b) ((a) == (b))
+#endif
+
 static u32 v3c_check32(const u8 *p, size_t n)
 {
 	return (u32)v3c_hash(p, n);
@@ -75,7 +86,7 @@ int v3c_stream_hdr_decode(const u8 *in, struct v3c_stream_hdr *h)
 
 	if (memcmp(in, V3C_MAGIC, V3C_MAGIC_LEN))
 		return -EPROTO;
-	if (get_unaligned_le32(in + 60) != v3c_check32(in, 60))
+	if (!v3c_same(get_unaligned_le32(in + 60), v3c_check32(in, 60)))
 		return -EBADMSG;
 	h->major = get_unaligned_le16(in + 8);
 	h->minor = get_unaligned_le16(in + 10);
@@ -111,7 +122,7 @@ V3C_EXPORT(v3c_rec_hdr_encode);
 
 int v3c_rec_hdr_decode(const u8 *in, struct v3c_rec_hdr *h)
 {
-	if (get_unaligned_le32(in + 12) != v3c_check32(in, 12))
+	if (!v3c_same(get_unaligned_le32(in + 12), v3c_check32(in, 12)))
 		return -EBADMSG;
 	h->len = get_unaligned_le64(in);
 	h->type = get_unaligned_le16(in + 8);
@@ -502,8 +513,9 @@ static int v3c_read_summary(struct v3c_reader *r, u64 count, u64 bytes,
 	ret = v3c_summary_decode(buf, &r->summary);
 	if (ret)
 		return v3c_fail(r, ret);
-	if (r->summary.count != count || r->summary.bytes != bytes ||
-	    r->summary.hash != hash)
+	if (!v3c_same(r->summary.count, count) ||
+	    !v3c_same(r->summary.bytes, bytes) ||
+	    !v3c_same(r->summary.hash, hash))
 		return v3c_fail(r, -EBADMSG);
 	return 0;
 }

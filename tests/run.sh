@@ -1,6 +1,7 @@
 #!/bin/bash
 # make check: every test, ending with one line "N passed, N failed".
-#   1. userspace unit tests of the shared codec (host, ASan/UBSan)
+#   1. userspace unit tests of the shared codec (host, ASan/UBSan), and
+#      30 s of libFuzzer on its reader
 #   2. kselftests + CLI tests in QEMU on Debian's stock 6.1 kernel
 #   3. KUnit suites in QEMU on a KUnit/KASAN/lockdep kernel built from
 #      linux-source-6.1 (cached outside the repo, keyed by its config)
@@ -61,6 +62,21 @@ count "$out/build.tap"
 if [ -x build/codec_test ]; then
 	build/codec_test > "$out/codec.tap" 2>&1 || true
 	count "$out/codec.tap"
+fi
+
+# 1b. 30 s of libFuzzer on the reader (codec built with V3C_FUZZING)
+if [ -x build/fuzz_reader ]; then
+	mkdir -p build/fuzz/seed build/fuzz/work
+	build/codec_test --write-seed build/fuzz/seed/stream.v3c
+	if build/fuzz_reader -max_total_time=${V3CHKPT_FUZZ_SECONDS:-30} -max_len=8192 \
+		-rss_limit_mb=1024 -timeout=10 build/fuzz/work build/fuzz/seed \
+		> "$out/fuzz.log" 2>&1; then
+		echo "ok 1 fuzz: stream reader, $(grep -o 'Done [0-9]* runs' "$out/fuzz.log")" > "$out/fuzz.tap"
+	else
+		tail -40 "$out/fuzz.log" >&2
+		echo "not ok 1 fuzz: stream reader crashed or leaked (see $out/fuzz.log)" > "$out/fuzz.tap"
+	fi
+	count "$out/fuzz.tap"
 fi
 
 # 2. kselftests on Debian's kernel

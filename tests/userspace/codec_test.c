@@ -358,9 +358,26 @@ static const struct {
 	{ "page_entries", test_page_entries },
 };
 
-int main(void)
+/* codec_test --write-seed FILE: a valid stream, as the fuzzer's seed. */
+static int write_seed(const char *path)
+{
+	struct mem m;
+	FILE *f = fopen(path, "wb");
+
+	if (!f)
+		return 1;
+	build_stream(&m);
+	fwrite(m.buf, 1, m.len, f);
+	free(m.buf);
+	return fclose(f) ? 1 : 0;
+}
+
+int main(int argc, char **argv)
 {
 	size_t i, n = sizeof(tests) / sizeof(tests[0]);
+
+	if (argc == 3 && !strcmp(argv[1], "--write-seed"))
+		return write_seed(argv[2]);
 
 	printf("TAP version 13\n1..%zu\n", n);
 	for (i = 0; i < n; i++) {
