@@ -5,11 +5,15 @@ core.o: /work/main/kmod/core.c \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/compiler_types.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/compiler_attributes.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/compiler-gcc.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/ktime.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/time.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/cache.h \
- /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/kernel.h \
- /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/sysinfo.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/hashtable.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/list.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/container_of.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/build_bug.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/compiler.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/compiler_types.h \
+ arch/x86/include/generated/asm/rwonce.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/asm-generic/rwonce.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/kasan-checks.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/types.h \
  /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/types.h \
  arch/x86/include/generated/uapi/asm/types.h \
@@ -22,54 +26,23 @@ core.o: /work/main/kmod/core.c \
  /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/posix_types.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/stddef.h \
  /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/stddef.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/compiler_types.h \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/posix_types.h \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/uapi/asm/posix_types_64.h \
  /usr/src/linux-headers-6.1.0-56-common/include/uapi/asm-generic/posix_types.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/kcsan-checks.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/err.h \
+ arch/x86/include/generated/uapi/asm/errno.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/asm-generic/errno.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/asm-generic/errno-base.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/poison.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/const.h \
  /usr/src/linux-headers-6.1.0-56-common/include/vdso/const.h \
  /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/const.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/cache.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/linkage.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/barrier.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/alternative.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/stringify.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/export.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/compiler.h \
- arch/x86/include/generated/asm/rwonce.h \
- /usr/src/linux-headers-6.1.0-56-common/include/asm-generic/rwonce.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/kasan-checks.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/kcsan-checks.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/linkage.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/ibt.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/math64.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/math.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/div64.h \
- /usr/src/linux-headers-6.1.0-56-common/include/asm-generic/div64.h \
- /usr/src/linux-headers-6.1.0-56-common/include/vdso/math64.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/time64.h \
- /usr/src/linux-headers-6.1.0-56-common/include/vdso/time64.h \
- /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/time.h \
- /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/time_types.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/time32.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/timex.h \
- /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/timex.h \
- /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/param.h \
- arch/x86/include/generated/uapi/asm/param.h \
- /usr/src/linux-headers-6.1.0-56-common/include/asm-generic/param.h \
- /usr/src/linux-headers-6.1.0-56-common/include/uapi/asm-generic/param.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/timex.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/processor.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/processor-flags.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/uapi/asm/processor-flags.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/mem_encrypt.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/mem_encrypt.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/init.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/cc_platform.h \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/asm.h \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/extable_fixup_types.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/math_emu.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/ptrace.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/segment.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/alternative.h \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/bug.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/instrumentation.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/objtool.h \
@@ -78,11 +51,19 @@ core.o: /work/main/kmod/core.c \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/panic.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/printk.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/stdarg.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/init.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/kern_levels.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/linkage.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/export.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/linkage.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/ibt.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/ratelimit_types.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/bits.h \
  /usr/src/linux-headers-6.1.0-56-common/include/vdso/bits.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/build_bug.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/param.h \
+ arch/x86/include/generated/uapi/asm/param.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/asm-generic/param.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/asm-generic/param.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/spinlock_types_raw.h \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/spinlock_types.h \
  /usr/src/linux-headers-6.1.0-56-common/include/asm-generic/qspinlock_types.h \
@@ -99,45 +80,25 @@ core.o: /work/main/kmod/core.c \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/jump_label.h \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/jump_label.h \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/nops.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/page_types.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/page_64_types.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/kaslr.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/uapi/asm/ptrace.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/uapi/asm/ptrace-abi.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/paravirt_types.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/desc_defs.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/pgtable_types.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/pgtable_64_types.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/sparsemem.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/nospec-branch.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/static_key.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/cpufeatures.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/required-features.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/disabled-features.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/msr-index.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/unwind_hints.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/orc_types.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/percpu.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/asm-generic/barrier.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/kernel.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/align.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/array_size.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/limits.h \
  /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/limits.h \
  /usr/src/linux-headers-6.1.0-56-common/include/vdso/limits.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/container_of.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/err.h \
- arch/x86/include/generated/uapi/asm/errno.h \
- /usr/src/linux-headers-6.1.0-56-common/include/uapi/asm-generic/errno.h \
- /usr/src/linux-headers-6.1.0-56-common/include/uapi/asm-generic/errno-base.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/bitops.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/typecheck.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/kernel.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/sysinfo.h \
  /usr/src/linux-headers-6.1.0-56-common/include/asm-generic/bitops/generic-non-atomic.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/barrier.h \
- /usr/src/linux-headers-6.1.0-56-common/include/asm-generic/barrier.h \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/bitops.h \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/rmwcc.h \
  /usr/src/linux-headers-6.1.0-56-common/include/asm-generic/bitops/sched.h \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/arch_hweight.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/cpufeatures.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/required-features.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/disabled-features.h \
  /usr/src/linux-headers-6.1.0-56-common/include/asm-generic/bitops/const_hweight.h \
  /usr/src/linux-headers-6.1.0-56-common/include/asm-generic/bitops/instrumented-atomic.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/instrumented.h \
@@ -148,26 +109,53 @@ core.o: /work/main/kmod/core.c \
  /usr/src/linux-headers-6.1.0-56-common/include/asm-generic/bitops/ext2-atomic-setbit.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/kstrtox.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/log2.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/math.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/div64.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/asm-generic/div64.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/minmax.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/static_call_types.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/instruction_pointer.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/hash.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/rculist.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/rcupdate.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/atomic.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/atomic.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/cmpxchg.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/cmpxchg_64.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/atomic64_64.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/atomic/atomic-arch-fallback.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/atomic/atomic-long.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/atomic/atomic-instrumented.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/irqflags.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/cleanup.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/irqflags.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/processor-flags.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/uapi/asm/processor-flags.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/mem_encrypt.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/mem_encrypt.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/cc_platform.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/nospec-branch.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/static_key.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/msr-index.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/unwind_hints.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/orc_types.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/percpu.h \
  /usr/src/linux-headers-6.1.0-56-common/include/asm-generic/percpu.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/threads.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/percpu-defs.h \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/GEN-for-each-reg.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/proto.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/uapi/asm/ldt.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/uapi/asm/sigcontext.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/current.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/page.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/page_64.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/range.h \
- /usr/src/linux-headers-6.1.0-56-common/include/asm-generic/memory_model.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/pfn.h \
- /usr/src/linux-headers-6.1.0-56-common/include/asm-generic/getorder.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/msr.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/msr-index.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/cpumask.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/segment.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/cache.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/paravirt.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/pgtable_types.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/page_types.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/page_64_types.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/kaslr.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/pgtable_64_types.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/sparsemem.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/paravirt_types.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/desc_defs.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/bug.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/cpumask.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/bitmap.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/find.h \
@@ -179,17 +167,39 @@ core.o: /work/main/kmod/core.c \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/string.h \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/string_64.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/fortify-string.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/bug.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/atomic.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/atomic.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/cmpxchg.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/cmpxchg_64.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/atomic64_64.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/atomic/atomic-arch-fallback.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/atomic/atomic-long.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/atomic/atomic-instrumented.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/gfp_types.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/numa.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/frame.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/preempt.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/preempt.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/thread_info.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/restart_block.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/time64.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/math64.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/vdso/math64.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/vdso/time64.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/time.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/time_types.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/current.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/thread_info.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/page.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/page_64.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/range.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/asm-generic/memory_model.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/pfn.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/asm-generic/getorder.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/cpufeature.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/processor.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/math_emu.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/ptrace.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/uapi/asm/ptrace.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/uapi/asm/ptrace-abi.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/proto.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/uapi/asm/ldt.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/uapi/asm/sigcontext.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/msr.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/msr-index.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/cpumask.h \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/uapi/asm/msr.h \
  /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/ioctl.h \
  arch/x86/include/generated/uapi/asm/ioctl.h \
@@ -197,37 +207,13 @@ core.o: /work/main/kmod/core.c \
  /usr/src/linux-headers-6.1.0-56-common/include/uapi/asm-generic/ioctl.h \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/shared/msr.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/tracepoint-defs.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/paravirt.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/frame.h \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/special_insns.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/irqflags.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/cleanup.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/irqflags.h \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/fpu/types.h \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/vmxfeatures.h \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/vdso/processor.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/personality.h \
  /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/personality.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/tsc.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/cpufeature.h \
- /usr/src/linux-headers-6.1.0-56-common/include/vdso/time32.h \
- /usr/src/linux-headers-6.1.0-56-common/include/vdso/time.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/jiffies.h \
- /usr/src/linux-headers-6.1.0-56-common/include/vdso/jiffies.h \
- include/generated/timeconst.h \
- /usr/src/linux-headers-6.1.0-56-common/include/vdso/ktime.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/timekeeping.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/clocksource_ids.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/sched/signal.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/rculist.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/list.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/poison.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/rcupdate.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/preempt.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/preempt.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/thread_info.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/restart_block.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/thread_info.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/cache.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/bottom_half.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/lockdep.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/smp.h \
@@ -236,6 +222,31 @@ core.o: /work/main/kmod/core.c \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/smp.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/context_tracking_irq.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/rcutree.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/ktime.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/time.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/time32.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/timex.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/timex.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/timex.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/tsc.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/vdso/time32.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/vdso/time.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/jiffies.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/vdso/jiffies.h \
+ include/generated/timeconst.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/vdso/ktime.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/timekeeping.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/clocksource_ids.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/random.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/once.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/random.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/irqnr.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/irqnr.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/prandom.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/percpu.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/mmdebug.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/archrandom.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/sched/signal.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/signal.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/signal_types.h \
  /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/signal.h \
@@ -291,8 +302,6 @@ core.o: /work/main/kmod/core.c \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/hrtimer_defs.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/rbtree.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/rbtree_types.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/percpu.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/mmdebug.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/seqlock.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/timerqueue.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/seccomp.h \
@@ -307,13 +316,6 @@ core.o: /work/main/kmod/core.c \
  /usr/src/linux-headers-6.1.0-56-common/include/asm-generic/seccomp.h \
  /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/unistd.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/nodemask.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/random.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/once.h \
- /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/random.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/irqnr.h \
- /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/irqnr.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/prandom.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/archrandom.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/resource.h \
  /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/resource.h \
  arch/x86/include/generated/uapi/asm/resource.h \
@@ -399,6 +401,7 @@ core.o: /work/main/kmod/core.c \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/apicdef.h \
  /usr/src/linux-headers-6.1.0-56-common/include/asm-generic/topology.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/ratelimit.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/siphash.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/slab.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/percpu-refcount.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/kasan.h \

@@ -5,7 +5,10 @@ store_registry.o: /work/main/kmod/store_registry.c \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/compiler_types.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/compiler_attributes.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/compiler-gcc.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/ctype.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/module.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/list.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/container_of.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/build_bug.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/compiler.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/compiler_types.h \
  arch/x86/include/generated/asm/rwonce.h \
@@ -27,10 +30,6 @@ store_registry.o: /work/main/kmod/store_registry.c \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/uapi/asm/posix_types_64.h \
  /usr/src/linux-headers-6.1.0-56-common/include/uapi/asm-generic/posix_types.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/kcsan-checks.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/module.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/list.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/container_of.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/build_bug.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/err.h \
  arch/x86/include/generated/uapi/asm/errno.h \
  /usr/src/linux-headers-6.1.0-56-common/include/uapi/asm-generic/errno.h \

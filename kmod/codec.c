@@ -307,6 +307,8 @@ int v3c_writer_blob_begin(struct v3c_writer *w, const char *tag, u64 len)
 		return w->error;
 	if (!w->in_ctx || w->blob_left)
 		return v3c_writer_misuse(w);
+	if (w->ctx_records >= V3C_CTX_MAX_RECORDS)
+		return -E2BIG;
 	tag_len = strnlen(tag, V3C_NAME_MAX) + 1;
 	if (tag_len > V3C_NAME_MAX || v3c_name_valid(tag, tag_len))
 		return -EINVAL;
@@ -567,6 +569,9 @@ int v3c_reader_next(struct v3c_reader *r)
 	ret = v3c_rec_hdr_decode(hbuf, &r->rec);
 	if (ret)
 		return v3c_fail(r, ret);
+	if (r->in_ctx && r->rec.type != V3C_REC_CTX_END &&
+	    r->ctx_records >= V3C_CTX_MAX_RECORDS)
+		return v3c_fail(r, -EBADMSG);
 
 	switch (r->rec.type) {
 	case V3C_REC_END: {

@@ -8,8 +8,11 @@
  * checksum before any blob is handed out, so a loader never sees bytes of
  * a corrupted context and may ask for its tags in any order.
  */
+#include <linux/hashtable.h>
 #include <linux/ktime.h>
+#include <linux/random.h>
 #include <linux/sched/signal.h>
+#include <linux/siphash.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <v3chkpt/format.h>
@@ -18,10 +21,17 @@
 
 #define V3_CHKPT_CHUNK	(64 * 1024)
 
+/*
+ * Tags are looked up through a keyed hash, so a hostile stream cannot pile
+ * its tags into one bucket; V3C_CTX_MAX_RECORDS bounds the table.
+ */
+#define V3_CTX_HASH_BITS 10
+
 struct v3_chkpt_blob {
-	char *tag;
+	struct hlist_node node;
 	u64 off;	/* into the context's page buffer (load) */
 	u64 len;
+	char tag[];
 };
 
 struct v3_chkpt_ctx {
@@ -29,10 +39,10 @@ struct v3_chkpt_ctx {
 	char name[V3C_NAME_MAX];
 	u32 instance;
 	u32 version;
-	struct v3_chkpt_blob *blobs;
+	int last_error;		/* of the last failed blob call */
 	unsigned int nblobs;
-	unsigned int cap;
-	unsigned int cursor;	/* where the next in-order lookup starts */
+	siphash_key_t key;
+	DECLARE_HASHTABLE(blobs, V3_CTX_HASH_BITS);
 	struct v3_pagebuf *data;	/* load */
 };
 
@@ -149,11 +159,14 @@ EXPORT_SYMBOL_GPL(v3_chkpt_mode);
 
 static void v3_ctx_free(struct v3_chkpt_ctx *ctx)
 {
-	unsigned int i;
+	struct v3_chkpt_blob *b;
+	struct hlist_node *tmp;
+	unsigned int bkt;
 
-	for (i = 0; i < ctx->nblobs; i++)
-		kfree(ctx->blobs[i].tag);
-	kvfree(ctx->blobs);
+	hash_for_each_safe(ctx->blobs, bkt, tmp, b, node) {
+		hash_del(&b->node);
+		kfree(b);
+	}
 	v3_pagebuf_put(ctx->data);
 	if (ctx->chkpt->ctx == ctx)
 		ctx->chkpt->ctx = NULL;
@@ -208,18 +221,7 @@ static int v3_ctx_mark_used(struct v3_chkpt *c, const char *name,
 	return 0;
 }
 
-/* Skip the rest of the context the reader is in, verifying it. */
-static int v3_skip_ctx(struct v3_chkpt *c)
-{
-	int item;
-
-	do {
-		item = v3c_reader_next(&c->r);
-		if (item < 0)
-			return item;
-	} while (item != V3C_ITEM_CTX_END);
-	return 0;
-}
+static int v3_skip_ctx(struct v3_chkpt *c);
 
 /* Advance to the next CTX_BEGIN; -ENOENT at END. */
 static int v3_next_ctx_begin(struct v3_chkpt *c)
@@ -249,58 +251,57 @@ static int v3_next_ctx_begin(struct v3_chkpt *c)
 	}
 }
 
+static u32 v3_tag_hash(const struct v3_chkpt_ctx *ctx, const char *tag)
+{
+	return (u32)siphash(tag, strlen(tag), &ctx->key);
+}
+
 static struct v3_chkpt_blob *v3_find_blob(struct v3_chkpt_ctx *ctx,
 					  const char *tag)
 {
-	unsigned int i, n = ctx->nblobs;
+	struct v3_chkpt_blob *b;
 
-	for (i = 0; i < n; i++) {
-		unsigned int k = (ctx->cursor + i) % n;
-
-		if (!strcmp(ctx->blobs[k].tag, tag)) {
-			ctx->cursor = (k + 1) % n;
-			return &ctx->blobs[k];
-		}
-	}
+	hash_for_each_possible(ctx->blobs, b, node, v3_tag_hash(ctx, tag))
+		if (!strcmp(b->tag, tag))
+			return b;
 	return NULL;
 }
 
 static struct v3_chkpt_blob *v3_add_blob(struct v3_chkpt_ctx *ctx,
 					 const char *tag, u64 off, u64 len)
 {
+	size_t n = strlen(tag) + 1;
 	struct v3_chkpt_blob *b;
 
-	if (ctx->nblobs == ctx->cap) {
-		unsigned int cap = ctx->cap ? ctx->cap * 2 : 16;
-
-		b = kvrealloc(ctx->blobs, ctx->cap * sizeof(*b),
-			      cap * sizeof(*b), GFP_KERNEL);
-		if (!b)
-			return NULL;
-		ctx->blobs = b;
-		ctx->cap = cap;
-	}
-	b = &ctx->blobs[ctx->nblobs];
-	b->tag = kstrdup(tag, GFP_KERNEL);
-	if (!b->tag)
+	b = kmalloc(struct_size(b, tag, n), GFP_KERNEL_ACCOUNT);
+	if (!b)
 		return NULL;
+	memcpy(b->tag, tag, n);
 	b->off = off;
 	b->len = len;
+	hash_add(ctx->blobs, &b->node, v3_tag_hash(ctx, tag));
 	ctx->nblobs++;
 	return b;
 }
 
-/* Read the blobs of the context the reader just entered. */
-static int v3_buffer_ctx(struct v3_chkpt *c, struct v3_chkpt_ctx *ctx)
+/*
+ * Read the rest of the context the reader just entered, checking that no
+ * tag repeats; with @keep, its blobs are kept for loading.
+ */
+static int v3_scan_ctx(struct v3_chkpt *c, struct v3_chkpt_ctx *ctx,
+		       bool keep)
 {
 	int item, ret;
 
-	ctx->data = v3_pagebuf_alloc();
-	if (!ctx->data)
-		return -ENOMEM;
+	if (keep) {
+		ctx->data = v3_pagebuf_alloc();
+		if (!ctx->data)
+			return -ENOMEM;
+	}
 	for (;;) {
 		u64 off, left;
 
+		cond_resched();
 		item = v3c_reader_next(&c->r);
 		if (item < 0)
 			return item;
@@ -310,9 +311,11 @@ static int v3_buffer_ctx(struct v3_chkpt *c, struct v3_chkpt_ctx *ctx)
 			continue;	/* optional record, already skipped */
 		if (v3_find_blob(ctx, c->r.tag))
 			return -EBADMSG;	/* duplicate tag */
-		off = ctx->data->size;
+		off = keep ? ctx->data->size : 0;
 		if (!v3_add_blob(ctx, c->r.tag, off, c->r.data_len))
 			return -ENOMEM;
+		if (!keep)
+			continue;	/* next() skips (and hashes) the data */
 		for (left = c->r.data_len; left; ) {
 			size_t avail;
 			void *dst = v3_pagebuf_tail(ctx->data, &avail);
@@ -332,10 +335,12 @@ static int v3_buffer_ctx(struct v3_chkpt *c, struct v3_chkpt_ctx *ctx)
 static struct v3_chkpt_ctx *v3_ctx_alloc(struct v3_chkpt *c, const char *name,
 					 u32 instance, u32 version)
 {
-	struct v3_chkpt_ctx *ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+	struct v3_chkpt_ctx *ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
 
 	if (!ctx)
 		return NULL;
+	hash_init(ctx->blobs);
+	get_random_bytes(&ctx->key, sizeof(ctx->key));
 	ctx->chkpt = c;
 	strscpy(ctx->name, name, sizeof(ctx->name));
 	ctx->instance = instance;
@@ -350,28 +355,21 @@ static struct v3_chkpt_ctx *v3_open_ctx_save(struct v3_chkpt *c,
 	struct v3_chkpt_ctx *ctx;
 	int ret;
 
+	/* Any failure from here on poisons the save: all or nothing. */
 	ctx = v3_ctx_alloc(c, name, instance, version);
 	if (!ctx)
-		return ERR_PTR(-ENOMEM);
+		return ERR_PTR(v3_chkpt_fail(c, -ENOMEM));
 	ret = v3_ctx_mark_used(c, name, instance);
-	if (ret)
-		goto err;
-	if (c->store->ops->ctx_begin) {
+	if (!ret && c->store->ops->ctx_begin)
 		ret = c->store->ops->ctx_begin(c->priv, name, instance);
-		if (ret)
-			goto err_fail;
+	if (!ret)
+		ret = v3c_writer_ctx_begin(&c->w, name, instance, version, 0);
+	if (ret) {
+		kfree(ctx);
+		return ERR_PTR(v3_chkpt_fail(c, ret));
 	}
-	ret = v3c_writer_ctx_begin(&c->w, name, instance, version, 0);
-	if (ret)
-		goto err_fail;
 	c->ctx = ctx;
 	return ctx;
-
-err_fail:
-	v3_chkpt_fail(c, ret);
-err:
-	kfree(ctx);
-	return ERR_PTR(ret);
 }
 
 /* The reader sits on a CTX_BEGIN: check it and read the whole context. */
@@ -395,13 +393,36 @@ static struct v3_chkpt_ctx *v3_take_ctx(struct v3_chkpt *c, u32 min_version,
 		return ERR_PTR(v3_chkpt_fail(c, -ENOMEM));
 	ret = v3_ctx_mark_used(c, ctx->name, ctx->instance);
 	if (!ret)
-		ret = v3_buffer_ctx(c, ctx);
+		ret = v3_scan_ctx(c, ctx, true);
 	if (ret) {
 		v3_ctx_free(ctx);
 		return ERR_PTR(v3_chkpt_fail(c, ret));
 	}
 	c->ctx = ctx;
 	return ctx;
+}
+
+/*
+ * Skip the context the reader just entered, verifying it as if it were
+ * loaded (checksum, repeated tags) and remembering it, so a second copy of
+ * it later in the stream is refused too.
+ */
+static int v3_skip_ctx(struct v3_chkpt *c)
+{
+	const struct v3c_ctx_begin *b = &c->r.ctx;
+	struct v3_chkpt_ctx *tmp;
+	int ret;
+
+	if (v3_ctx_used(c, b->name, b->instance))
+		return -EBADMSG;
+	tmp = v3_ctx_alloc(c, b->name, b->instance, b->version);
+	if (!tmp)
+		return -ENOMEM;
+	ret = v3_ctx_mark_used(c, tmp->name, tmp->instance);
+	if (!ret)
+		ret = v3_scan_ctx(c, tmp, false);
+	v3_ctx_free(tmp);
+	return ret;
 }
 
 static struct v3_chkpt_ctx *v3_open_ctx_load(struct v3_chkpt *c,
@@ -531,18 +552,34 @@ static int v3_save_begin(struct v3_chkpt_ctx *ctx, const char *tag, u64 len)
 		return ret;
 	if (v3_find_blob(ctx, tag))
 		return -EEXIST;
+	if (ctx->nblobs >= V3C_CTX_MAX_RECORDS)
+		return -E2BIG;
 	if (!v3_add_blob(ctx, tag, 0, len))
-		return -ENOMEM;
+		return v3_chkpt_fail(ctx->chkpt, -ENOMEM);
 	ret = v3c_writer_blob_begin(&ctx->chkpt->w, tag, len);
 	return ret ? v3_chkpt_fail(ctx->chkpt, ret) : 0;
 }
 
-int v3_chkpt_save(struct v3_chkpt_ctx *ctx, const char *tag, u64 len,
-		  const void *buf)
+/* Remember a blob call's failure for code that reached a fail label. */
+static int v3_ctx_err(struct v3_chkpt_ctx *ctx, int ret)
+{
+	if (ret < 0)
+		ctx->last_error = ret;
+	return ret;
+}
+
+int v3_chkpt_ctx_error(const struct v3_chkpt_ctx *ctx)
+{
+	return ctx->last_error;
+}
+EXPORT_SYMBOL_GPL(v3_chkpt_ctx_error);
+
+static int __v3_chkpt_save(struct v3_chkpt_ctx *ctx, const char *tag, u64 len,
+			   const void *buf)
 {
 	int ret;
 
-	if (!ctx || !tag || (len && !buf))
+	if (!tag || (len && !buf))
 		return -EINVAL;
 	ret = v3_save_begin(ctx, tag, len);
 	if (ret)
@@ -558,6 +595,13 @@ int v3_chkpt_save(struct v3_chkpt_ctx *ctx, const char *tag, u64 len,
 		cond_resched();
 	}
 	return 0;
+}
+
+int v3_chkpt_save(struct v3_chkpt_ctx *ctx, const char *tag, u64 len,
+		  const void *buf)
+{
+	return ctx ? v3_ctx_err(ctx, __v3_chkpt_save(ctx, tag, len, buf)) :
+		     -EINVAL;
 }
 EXPORT_SYMBOL_GPL(v3_chkpt_save);
 
@@ -611,13 +655,15 @@ int v3_chkpt_load(struct v3_chkpt_ctx *ctx, const char *tag, u64 len,
 	struct v3_chkpt_blob *b;
 	int ret;
 
-	if (!ctx || !tag || (len && !buf))
+	if (!ctx)
 		return -EINVAL;
+	if (!tag || (len && !buf))
+		return v3_ctx_err(ctx, -EINVAL);
 	b = v3_load_lookup(ctx, tag, len, &ret);
 	if (!b)
-		return ret;
+		return v3_ctx_err(ctx, ret);
 	if (v3_pagebuf_read(ctx->data, b->off, buf, len) != len)
-		return -EIO;
+		return v3_ctx_err(ctx, -EIO);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(v3_chkpt_load);
@@ -657,9 +703,10 @@ int v3_chkpt_close(struct v3_chkpt *chkpt)
 
 	if (!chkpt)
 		return -EINVAL;
+	/* Refuse, changing nothing: the caller still owns its context. */
+	if (chkpt->ctx)
+		return -EBUSY;
 	ret = chkpt->error;
-	if (!ret && chkpt->ctx)
-		ret = -EBUSY;
 	if (!ret && chkpt->mode == V3_CHKPT_MODE_SAVE) {
 		ret = v3c_writer_end(&chkpt->w);
 	} else if (!ret) {

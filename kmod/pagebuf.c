@@ -56,7 +56,7 @@ void *v3_pagebuf_tail(struct v3_pagebuf *pb, size_t *avail)
 		page = alloc_page(V3_PAGEBUF_GFP);
 		if (!page)
 			return NULL;
-		if (xa_err(xa_store(&pb->pages, idx, page, GFP_KERNEL))) {
+		if (xa_err(xa_store(&pb->pages, idx, page, GFP_KERNEL_ACCOUNT))) {
 			__free_page(page);
 			return NULL;
 		}
@@ -70,14 +70,19 @@ void v3_pagebuf_commit(struct v3_pagebuf *pb, size_t len)
 	pb->size += len;
 }
 
+/* All of @len or nothing: on failure the size is as it was. */
 int v3_pagebuf_append(struct v3_pagebuf *pb, const void *buf, size_t len)
 {
+	u64 old = pb->size;
+
 	while (len) {
 		size_t avail, n;
 		void *dst = v3_pagebuf_tail(pb, &avail);
 
-		if (!dst)
+		if (!dst) {
+			pb->size = old;	/* pages stay, reused by the next append */
 			return -ENOMEM;
+		}
 		n = min(len, avail);
 		memcpy(dst, buf, n);
 		v3_pagebuf_commit(pb, n);

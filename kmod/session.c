@@ -24,6 +24,7 @@ struct v3_session {
 	struct mutex lock;
 	u32 mode;
 	bool done;			/* committed: nothing more to do */
+	int error;			/* import: a failed write, refuses COMMIT */
 	struct v3_chkpt *chkpt;		/* SAVE, LOAD */
 	struct v3_chkpt_ctx *ctx;
 	struct v3_chkpt_store *store;	/* EXPORT, IMPORT */
@@ -49,7 +50,9 @@ static int v3_sess_ctx_open(struct v3_session *s, unsigned long arg)
 		return -EBUSY;
 
 	if (a.flags & V3CHKPT_CTX_NEXT) {
-		if (s->mode != V3CHKPT_MODE_LOAD || a.name_size < V3C_NAME_MAX)
+		if (s->mode != V3CHKPT_MODE_LOAD)
+			return -EBADF;
+		if (a.name_size < V3C_NAME_MAX)
 			return -EINVAL;
 		ctx = v3_chkpt_open_next_ctx(s->chkpt);
 	} else {
@@ -132,8 +135,11 @@ static int v3_sess_commit(struct v3_session *s)
 		ret = v3_chkpt_close(s->chkpt);
 		s->chkpt = NULL;
 	} else {
-		ret = s->store->ops->close(s->priv, true);
+		/* Export: done.  Import: publish only if every write landed. */
+		ret = s->store->ops->close(s->priv, !s->error);
 		s->priv = NULL;
+		if (!ret)
+			ret = s->error;
 	}
 	s->done = true;
 	return ret;
@@ -203,9 +209,14 @@ static ssize_t v3_sess_read(struct file *file, char __user *ubuf,
 		return -EPERM;
 	if (mutex_lock_interruptible(&s->lock))
 		return -EINTR;
+	if (s->done)
+		done = -EBADFD;
 	while (!s->done && done < count) {
-		n = s->store->ops->read(s->priv, s->bounce,
-					min_t(size_t, count - done, V3_RAW_CHUNK));
+		size_t want = min_t(size_t, count - done, V3_RAW_CHUNK);
+
+		n = s->store->ops->read(s->priv, s->bounce, want);
+		if (n > (ssize_t)want)
+			n = -EIO;	/* a broken store must not overrun */
 		if (n <= 0) {
 			if (!done)
 				done = n;
@@ -238,6 +249,8 @@ static ssize_t v3_sess_write(struct file *file, const char __user *ubuf,
 		return -EINTR;
 	if (s->done)
 		ret = -EBADFD;
+	else
+		ret = s->error;
 	while (!ret && done < count) {
 		size_t n = min_t(size_t, count - done, V3_RAW_CHUNK);
 
@@ -248,6 +261,8 @@ static ssize_t v3_sess_write(struct file *file, const char __user *ubuf,
 		ret = s->store->ops->write(s->priv, s->bounce, n);
 		if (!ret)
 			done += n;
+		else
+			s->error = ret;	/* the stream has a hole: never publish */
 		if (fatal_signal_pending(current))
 			break;
 	}

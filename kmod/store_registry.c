@@ -4,7 +4,6 @@
  * count and a reference on the owning module), so a store in use can be
  * neither unregistered nor unloaded.
  */
-#include <linux/ctype.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/string.h>
@@ -23,7 +22,8 @@ static bool v3_store_name_ok(const char *name)
 	if (!len || len >= V3_CHKPT_STORE_NAME_MAX)
 		return false;
 	for (i = 0; i < len; i++)
-		if (!islower(name[i]) && !isdigit(name[i]) && name[i] != '_')
+		if (!(name[i] >= 'a' && name[i] <= 'z') &&
+		    !(name[i] >= '0' && name[i] <= '9') && name[i] != '_')
 			return false;
 	return true;
 }

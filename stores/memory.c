@@ -43,7 +43,7 @@ static int v3_mem_key_check(const char *key)
 	if (len >= sizeof_field(struct v3_mem_entry, name))
 		return -ENAMETOOLONG;
 	for (i = 0; i < len; i++)
-		if (!isalnum(key[i]) && !strchr("._-", key[i]))
+		if (!isascii(key[i]) || (!isalnum(key[i]) && !strchr("._-", key[i])))
 			return -EINVAL;
 	return 0;
 }

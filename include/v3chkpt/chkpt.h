@@ -15,9 +15,11 @@
  *		ctx = v3_chkpt_open_ctx(chkpt, "mydev", dev->id, 1, 2);
  *		if (IS_ERR(ctx))
  *			return PTR_ERR(ctx);
- *		ret = V3_CHKPT_SAVE(ctx, "foo", dev->foo, out);
- *		ret = V3_CHKPT_SAVE_AUTOTAG(ctx, dev->bar, out);
- *	out:
+ *		V3_CHKPT_SAVE(ctx, "foo", dev->foo, fail);
+ *		V3_CHKPT_SAVE_AUTOTAG(ctx, dev->bar, fail);
+ *		return v3_chkpt_close_ctx(ctx);
+ *	fail:
+ *		ret = v3_chkpt_ctx_error(ctx);
  *		v3_chkpt_close_ctx(ctx);
  *		return ret;
  *	}
@@ -43,14 +45,19 @@ enum v3_chkpt_mode {
 
 struct v3_chkpt *v3_chkpt_open(const char *store, const char *url,
 			       enum v3_chkpt_mode mode);
-/* Save: finish the stream and commit it.  Load: verify the rest of it. */
+/*
+ * Save: finish the stream and commit it.  Load: verify the rest of it.
+ * Frees @chkpt, except with a context still open: then -EBUSY, and nothing
+ * changes.
+ */
 int v3_chkpt_close(struct v3_chkpt *chkpt);
-/* Discard: a save is not committed, the store keeps what it had. */
+/* Discard (an open context too): a save is not committed. */
 void v3_chkpt_abort(struct v3_chkpt *chkpt);
 enum v3_chkpt_mode v3_chkpt_mode(const struct v3_chkpt *chkpt);
 
 /*
- * Save: writes a context at @version (@min_version is ignored).
+ * Save: writes a context at @version (@min_version must not exceed it).
+ * A context pointer is dead once closed (or its checkpoint aborted).
  * Load: finds the context @name/@instance, skipping (but verifying) any
  * before it, and accepts a saved version in [@min_version, @version].
  */
@@ -71,6 +78,11 @@ int v3_chkpt_load(struct v3_chkpt_ctx *ctx, const char *tag, u64 len,
 		  void *buf);
 /* Load only: the saved length of @tag, or -ENOENT. */
 s64 v3_chkpt_blob_len(struct v3_chkpt_ctx *ctx, const char *tag);
+/*
+ * The error of the last failed save/load in @ctx: the labelled macros jump
+ * before they can return it, so a fail label reads it here.
+ */
+int v3_chkpt_ctx_error(const struct v3_chkpt_ctx *ctx);
 
 /*
  * You do not need to look behind this curtain: SELECT picks the labelled

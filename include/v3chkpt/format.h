@@ -37,6 +37,9 @@
 #define V3C_REC_SECTION_END	0x0006
 #define V3C_REC_END		0x7fff
 
+/* Records (blobs, optional records) in one context: bounds a loader's work. */
+#define V3C_CTX_MAX_RECORDS	65536
+
 /* Names (contexts, sections) and tags: printable ASCII, NUL included. */
 #define V3C_NAME_MAX		128	/* bytes including the NUL */
 

@@ -101,6 +101,7 @@ static void core_fail_label_is_taken(struct kunit *test)
 out:
 	KUNIT_EXPECT_EQ(test, reached_end, 0);
 	KUNIT_EXPECT_EQ(test, ret, 0);	/* the label is taken before assigning */
+	KUNIT_EXPECT_EQ(test, v3_chkpt_ctx_error(ctx), -ENOENT);
 	KUNIT_EXPECT_EQ(test, V3_CHKPT_LOAD(ctx, "nosuch", missing), -ENOENT);
 	v3_chkpt_close_ctx(ctx);
 	v3_chkpt_abort(c);
@@ -127,9 +128,82 @@ static void core_one_context_no_reopen(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, v3_chkpt_save(a, "t", 1, "y"), -EEXIST);
 	KUNIT_EXPECT_EQ(test, v3_chkpt_save(a, "bad\x7f", 1, "y"), -EINVAL);
 	KUNIT_EXPECT_EQ(test, v3_chkpt_load(a, "t", 1, (void *)"x"), -EBADF);
-	/* closing with a context open refuses and commits nothing */
+	/* closing with a context open refuses and changes nothing */
 	KUNIT_EXPECT_EQ(test, v3_chkpt_close(c), -EBUSY);
 	KUNIT_EXPECT_EQ(test, v3_memstore_delete("core-one"), -ENOENT);
+	KUNIT_EXPECT_EQ(test, v3_chkpt_save(a, "still-open", 1, "z"), 0);
+	KUNIT_EXPECT_EQ(test, v3_chkpt_close_ctx(a), 0);
+	KUNIT_EXPECT_EQ(test, v3_chkpt_close(c), 0);
+	KUNIT_EXPECT_EQ(test, v3_memstore_delete("core-one"), 0);
+}
+
+/* Write a stream from @build into memory:@key; load-close it. */
+static int close_crafted(struct kunit *test, const char *key,
+			 void (*build)(struct v3c_writer *w))
+{
+	struct v3_kbuf b = { 0 };
+	struct v3c_stream_hdr h;
+	struct v3c_writer *w;
+	struct v3_chkpt *c;
+	int ret;
+
+	w = kunit_kzalloc(test, sizeof(*w), GFP_KERNEL);
+	if (!w)
+		return -ENOMEM;
+	v3c_writer_init(w, v3_kbuf_write, &b);
+	v3c_stream_hdr_init(&h, "kunit");
+	v3c_writer_start(w, &h);
+	build(w);
+	v3c_writer_end(w);
+	ret = v3_test_put_raw(key, b.p, b.len);
+	kfree(b.p);
+	if (ret)
+		return ret;
+	c = v3_chkpt_open("memory", key, V3_CHKPT_MODE_LOAD);
+	if (IS_ERR(c))
+		return PTR_ERR(c);
+	ret = v3_chkpt_close(c);	/* skips and verifies everything */
+	v3_memstore_delete(key);
+	return ret;
+}
+
+static void build_dup_ctx(struct v3c_writer *w)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		v3c_writer_ctx_begin(w, "dev", 3, 1, 0);
+		v3c_writer_ctx_end(w);
+	}
+}
+
+static void build_dup_tag(struct v3c_writer *w)
+{
+	int i;
+
+	v3c_writer_ctx_begin(w, "dev", 3, 1, 0);
+	for (i = 0; i < 2; i++) {
+		v3c_writer_blob_begin(w, "t", 1);
+		v3c_writer_data(w, "x", 1);
+	}
+	v3c_writer_ctx_end(w);
+}
+
+static void build_clean(struct v3c_writer *w)
+{
+	v3c_writer_ctx_begin(w, "dev", 3, 1, 0);
+	v3c_writer_blob_begin(w, "t", 1);
+	v3c_writer_data(w, "x", 1);
+	v3c_writer_ctx_end(w);
+}
+
+static void core_skipped_contexts_are_verified(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, close_crafted(test, "core-clean", build_clean), 0);
+	KUNIT_EXPECT_EQ(test, close_crafted(test, "core-dupctx", build_dup_ctx),
+			-EBADMSG);
+	KUNIT_EXPECT_EQ(test, close_crafted(test, "core-duptag", build_dup_tag),
+			-EBADMSG);
 }
 
 static void core_load_errors(struct kunit *test)
@@ -383,6 +457,7 @@ static struct kunit_case core_cases[] = {
 	KUNIT_CASE(core_roundtrip_with_macros),
 	KUNIT_CASE(core_fail_label_is_taken),
 	KUNIT_CASE(core_one_context_no_reopen),
+	KUNIT_CASE(core_skipped_contexts_are_verified),
 	KUNIT_CASE(core_load_errors),
 	KUNIT_CASE(core_next_ctx_walk),
 	KUNIT_CASE(core_corruption_refused),

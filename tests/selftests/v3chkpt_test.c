@@ -674,7 +674,11 @@ TEST_F(dev, bad_data_pointer_poisons_save_but_keeps_old)
 
 TEST_F(dev, wrong_mode_operations_ebadf)
 {
-	char buf[8];
+	char buf[8], name[V3CHKPT_NAME_MAX];
+	struct v3chkpt_ctx_open next = {
+		.size = sizeof(next), .flags = V3CHKPT_CTX_NEXT,
+		.name = (uintptr_t)name, .name_size = sizeof(name),
+	};
 	int s;
 
 	ASSERT_EQ(0, save_sample(self->fd, "mode", "m"));
@@ -688,6 +692,12 @@ TEST_F(dev, wrong_mode_operations_ebadf)
 	s = sess(self->fd, "memory", "mode", V3CHKPT_MODE_EXPORT);
 	ASSERT_LE(0, s);
 	EXPECT_EQ(-EBADF, ctx_open(s, "cpu", 0, 0, 2, NULL));
+	EXPECT_EQ(0, commit(s));
+	EXPECT_EQ(-EBADFD, ret_errno(read(s, buf, sizeof(buf))));
+	close(s);
+	s = sess(self->fd, "memory", "mode2", V3CHKPT_MODE_SAVE);
+	ASSERT_LE(0, s);
+	EXPECT_EQ(-EBADF, ret_errno(ioctl(s, V3CHKPT_IOC_CTX_OPEN, &next)));
 	close(s);
 	mem_delete(self->fd, "mode");
 }

@@ -317,6 +317,29 @@ static int test_writer_misuse(void)
 	return 0;
 }
 
+static int test_records_per_context_limit(void)
+{
+	struct v3c_stream_hdr h;
+	struct v3c_writer w;
+	struct mem m = { 0 };
+	unsigned int i;
+
+	v3c_writer_init(&w, mem_write, &m);
+	v3c_stream_hdr_init(&h, "t");
+	v3c_writer_start(&w, &h);
+	v3c_writer_ctx_begin(&w, "c", 0, 1, 0);
+	for (i = 0; i < V3C_CTX_MAX_RECORDS; i++)
+		CHECK(v3c_writer_blob_begin(&w, "t", 0) == 0);
+	CHECK(v3c_writer_blob_begin(&w, "t", 0) == -E2BIG);
+	/* a hostile writer goes past the limit with raw records */
+	CHECK(v3c_writer_record(&w, 0x4000, V3C_RF_OPTIONAL, NULL, 0) == 0);
+	CHECK(v3c_writer_ctx_end(&w) == 0);
+	CHECK(v3c_writer_end(&w) == 0);
+	CHECK(read_all(&m, NULL) == -EBADMSG);
+	free(m.buf);
+	return 0;
+}
+
 static int test_page_entries(void)
 {
 	unsigned int enc;
@@ -355,6 +378,7 @@ static const struct {
 	{ "structure_violations", test_structure_violations },
 	{ "huge_length_truncated", test_huge_length_truncated },
 	{ "writer_misuse", test_writer_misuse },
+	{ "records_per_context_limit", test_records_per_context_limit },
 	{ "page_entries", test_page_entries },
 };
 

@@ -124,7 +124,11 @@ struct v3chkpt_blob {
 #define V3CHKPT_IOC_BLOB_SAVE	_IOW(V3CHKPT_IOC_MAGIC, 0x12, struct v3chkpt_blob)
 #define V3CHKPT_IOC_BLOB_LOAD	_IOW(V3CHKPT_IOC_MAGIC, 0x13, struct v3chkpt_blob)
 #define V3CHKPT_IOC_BLOB_LEN	_IOWR(V3CHKPT_IOC_MAGIC, 0x14, struct v3chkpt_blob)
-/* Save: finish and publish the stream.  Load/import: verify and finish. */
+/*
+ * Save: finish and publish the stream.  Load: verify the rest of it.
+ * Export: finish.  Import: publish the bytes as written (a load verifies
+ * them), unless a write failed: then nothing is published.
+ */
 #define V3CHKPT_IOC_COMMIT	_IO(V3CHKPT_IOC_MAGIC, 0x15)
 
 #endif /* _UAPI_LINUX_V3CHKPT_H */
