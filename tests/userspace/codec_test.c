@@ -402,6 +402,8 @@ int main(int argc, char **argv)
 
 	if (argc == 3 && !strcmp(argv[1], "--write-seed"))
 		return write_seed(argv[2]);
+	/* line-buffered: a sanitizer exit must not swallow the results */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	printf("TAP version 13\n1..%zu\n", n);
 	for (i = 0; i < n; i++) {
