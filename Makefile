@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # v3chkpt: module (out of tree, against KDIR), userspace tools and tests.
 #
-#   make             module + userspace tools
+#   make             module + the v3chkpt CLI (build/v3chkpt)
+#   make tests       test binaries (needs the packages make setup installs)
 #   make setup       install Debian packages, unpack Debian's kernel for QEMU
 #   make demo        short demo in QEMU on Debian's kernel
 #   make check       every test (userspace, kselftest, KUnit) in QEMU
@@ -19,14 +20,17 @@ CODEC := kmod/codec.c
 CLI_SRCS := userspace/v3chkpt.c userspace/inspect.c $(CODEC)
 KSFT_HDRS := $(BUILD)/ksft/kselftest_harness.h $(BUILD)/ksft/kselftest.h
 
-.PHONY: all module userspace setup demo check bench checkpatch clean
+.PHONY: all module tools tests setup demo check bench checkpatch clean
 
-all: module userspace
+all: module tools
 
 module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
 
-userspace: $(BUILD)/v3chkpt $(BUILD)/codec_test $(BUILD)/v3chkpt_test $(BUILD)/fuzz_reader
+tools: $(BUILD)/v3chkpt
+
+tests: tools $(BUILD)/codec_test $(BUILD)/v3chkpt_test $(BUILD)/fuzz_reader \
+	$(BUILD)/compat32_test
 
 # Static, so they run in the busybox initramfs as they are.
 $(BUILD)/v3chkpt: $(CLI_SRCS) userspace/cli.h include/v3chkpt/*.h include/uapi/linux/v3chkpt.h
@@ -58,6 +62,11 @@ $(BUILD)/v3chkpt_test: tests/selftests/v3chkpt_test.c $(KSFT_HDRS) $(CODEC) incl
 $(BUILD)/bench: tests/bench/bench.c include/uapi/linux/v3chkpt.h
 	@mkdir -p $(BUILD)
 	$(CC) $(UCFLAGS) -static -o $@ tests/bench/bench.c $(ULDLIBS)
+
+# 32-bit, to exercise compat_ioctl on the 64-bit kernel.
+$(BUILD)/compat32_test: tests/selftests/compat32_test.c include/uapi/linux/v3chkpt.h
+	@mkdir -p $(BUILD)
+	$(CC) -m32 $(UCFLAGS) -static -o $@ tests/selftests/compat32_test.c
 
 setup:
 	bash scripts/setup.sh

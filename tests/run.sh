@@ -44,7 +44,7 @@ build_module() { # KDIR DEST
 	make -C "$1" M="$2/src" W=1 modules > "$2/build.log" 2>&1 || return 1
 	! grep -E 'warning:|error:' "$2/build.log"
 }
-if make -s userspace > "$out/userspace-build.log" 2>&1; then
+if make -s tests > "$out/userspace-build.log" 2>&1; then
 	log "userspace built"
 else
 	cat "$out/userspace-build.log" >&2
@@ -94,7 +94,7 @@ if [ -f build/debian/src/v3chkpt.ko ] && [ -x build/v3chkpt_test ]; then
 	log "kselftests in QEMU (Debian $DEBIAN_ABI, TCG)"
 	if run_guest kselftest "$DEBIAN_VMLINUZ" tests/qemu/payload-kselftest.sh 1500 3G \
 		build/debian/src/v3chkpt.ko build/v3chkpt build/v3chkpt_test \
-		tests/selftests/cli_test.sh; then
+		build/compat32_test tests/selftests/cli_test.sh; then
 		sed -n '/V3CHKPT-GUEST-START/,/V3CHKPT-GUEST-END/p' \
 			"$out/kselftest/results.log" > "$out/kselftest.tap"
 		count "$out/kselftest.tap"

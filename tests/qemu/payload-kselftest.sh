@@ -9,6 +9,9 @@ rc=$?
 # anything else means it died and tests may be missing from the count.
 [ $rc -le 1 ]
 tap $? "v3chkpt_test ran to completion (exit $rc)"
+/compat32_test
+[ $? -le 1 ]
+tap $? "compat32_test ran to completion"
 sh /cli_test.sh
 rmmod v3chkpt
 tap $? "rmmod v3chkpt"
