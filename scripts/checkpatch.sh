@@ -10,7 +10,8 @@ if [ -z "$src" ]; then
 		linux-source-6.1/scripts/checkpatch.pl linux-source-6.1/scripts/spelling.txt \
 		linux-source-6.1/scripts/const_structs.checkpatch
 fi
-files=$(ls kmod/*.[ch] stores/*.c include/v3chkpt/*.h include/uapi/linux/*.h tests/kunit/*.[ch])
+files=$(ls kmod/*.[ch] stores/*.c include/v3chkpt/*.h include/uapi/linux/*.h tests/kunit/*.[ch] \
+	tests/extstore/*.c)
 # .checkpatch.conf in the repo root is read by checkpatch.pl itself.
 "$src/scripts/checkpatch.pl" --no-tree --quiet --show-types -f $files
 echo "checkpatch: clean ($(echo $files | wc -w) files)"

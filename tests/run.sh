@@ -42,6 +42,10 @@ build_module() { # KDIR DEST
 	mkdir -p "$2"
 	rsync -a --delete --exclude build --exclude .git "$root/" "$2/src/"
 	make -C "$1" M="$2/src" W=1 modules > "$2/build.log" 2>&1 || return 1
+	# a store from another module, linked against v3chkpt's exports
+	make -C "$1" M="$2/src/tests/extstore" W=1 \
+		KBUILD_EXTRA_SYMBOLS="$2/src/Module.symvers" modules >> "$2/build.log" 2>&1 ||
+		return 1
 	! grep -E 'warning:|error:' "$2/build.log"
 }
 if make -s tests > "$out/userspace-build.log" 2>&1; then
@@ -93,7 +97,8 @@ run_guest() { # NAME KERNEL PAYLOAD TIMEOUT MEM FILES...
 if [ -f build/debian/src/v3chkpt.ko ] && [ -x build/v3chkpt_test ]; then
 	log "kselftests in QEMU (Debian $DEBIAN_ABI, TCG)"
 	if run_guest kselftest "$DEBIAN_VMLINUZ" tests/qemu/payload-kselftest.sh 1500 3G \
-		build/debian/src/v3chkpt.ko build/v3chkpt build/v3chkpt_test \
+		build/debian/src/v3chkpt.ko build/debian/src/tests/extstore/v3chkpt_extstore.ko \
+		build/v3chkpt build/v3chkpt_test \
 		build/compat32_test tests/selftests/cli_test.sh; then
 		sed -n '/V3CHKPT-GUEST-START/,/V3CHKPT-GUEST-END/p' \
 			"$out/kselftest/results.log" > "$out/kselftest.tap"

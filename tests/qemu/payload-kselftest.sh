@@ -3,6 +3,8 @@
 echo "TAP version 13"
 insmod /v3chkpt.ko
 tap $? "insmod v3chkpt.ko"
+insmod /v3chkpt_extstore.ko
+tap $? "insmod a third-party store module (v3chkpt_extstore.ko)"
 /v3chkpt_test
 rc=$?
 # The harness exits 0 (all passed) or 1 (some failed, already counted);
@@ -13,6 +15,10 @@ tap $? "v3chkpt_test ran to completion (exit $rc)"
 [ $? -le 1 ]
 tap $? "compat32_test ran to completion"
 sh /cli_test.sh
+! rmmod v3chkpt 2>/dev/null
+tap $? "rmmod v3chkpt refused while a store module depends on it"
+rmmod v3chkpt_extstore
+tap $? "rmmod the store module"
 rmmod v3chkpt
 tap $? "rmmod v3chkpt"
 test ! -e /dev/v3chkpt

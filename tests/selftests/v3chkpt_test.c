@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <linux/v3chkpt.h>
@@ -902,6 +903,34 @@ TEST_F(dev, not_a_stream_eproto)
 	ASSERT_EQ(0, import_raw(self->fd, "junk", junk, sizeof(junk)));
 	EXPECT_EQ(-EPROTO, sess(self->fd, "memory", "junk", V3CHKPT_MODE_LOAD));
 	mem_delete(self->fd, "junk");
+}
+
+/* ---- a store from another module (tests/extstore) ---- */
+
+TEST_F(dev, third_party_store_roundtrip_and_pinned)
+{
+	char back[16] = { 0 };
+	int s = sess(self->fd, "ext", "one", V3CHKPT_MODE_SAVE);
+
+	if (s == -ENODEV)
+		SKIP(return, "v3chkpt_extstore.ko not loaded");
+	ASSERT_LE(0, s);
+	ASSERT_EQ(0, ctx_open(s, "cpu", 0, 0, 1, NULL));
+	ASSERT_EQ(0, SAVE(s, "regs", "external", 9));
+	/* an open checkpoint pins the store's module */
+	EXPECT_EQ(-1, syscall(__NR_delete_module, "v3chkpt_extstore", O_NONBLOCK));
+	EXPECT_TRUE(errno == EWOULDBLOCK || errno == EBUSY);
+	ASSERT_EQ(0, ctx_close(s));
+	ASSERT_EQ(0, commit(s));
+	close(s);
+	s = sess(self->fd, "ext", "one", V3CHKPT_MODE_LOAD);
+	ASSERT_LE(0, s);
+	ASSERT_EQ(0, ctx_open(s, "cpu", 0, 0, 1, NULL));
+	ASSERT_EQ(0, LOAD(s, "regs", back, 9));
+	EXPECT_STREQ("external", back);
+	ASSERT_EQ(0, ctx_close(s));
+	EXPECT_EQ(0, commit(s));
+	close(s);
 }
 
 /* ---- size ---- */
