@@ -786,7 +786,7 @@ TEST_F(dev, after_commit_session_is_finished)
 
 /* ---- hostile streams ---- */
 
-TEST_F(dev, corrupted_stream_refused_everywhere)
+TEST_F_TIMEOUT(dev, corrupted_stream_refused_everywhere, 300)
 {
 	char buf[64];
 	uint8_t *raw;
@@ -820,7 +820,7 @@ TEST_F(dev, corrupted_stream_refused_everywhere)
 	mem_delete(self->fd, "bad");
 }
 
-TEST_F(dev, truncated_stream_enodata)
+TEST_F_TIMEOUT(dev, truncated_stream_enodata, 300)
 {
 	uint8_t *raw;
 	size_t len, cut;
