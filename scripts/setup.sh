@@ -18,9 +18,13 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
 	echo "setup: installing ${missing[*]}" >&2
 	[ "$(id -u)" = 0 ] || { echo "setup: run as root to install packages" >&2; exit 1; }
-	apt-get update >&2
-	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-		"${missing[@]}" >&2
+	for try in 1 2 3; do	# a mirror hiccup should not sink a CI run
+		apt-get update >&2 &&
+		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+			"${missing[@]}" >&2 && break
+		[ "$try" = 3 ] && { echo "setup: apt-get failed" >&2; exit 1; }
+		sleep 10
+	done
 fi
 
 # The kernel ABI the headers meta-package points at, e.g. 6.1.0-56-amd64.
