@@ -274,6 +274,8 @@ int v3c_writer_ctx_begin(struct v3c_writer *w, const char *name,
 		return w->error;
 	if (w->in_ctx || w->ended || !w->offset)
 		return v3c_writer_misuse(w);
+	if (w->ncontexts >= V3C_STREAM_MAX_CONTEXTS)
+		return -E2BIG;
 	name_len = strnlen(name, V3C_NAME_MAX) + 1;
 	if (name_len > V3C_NAME_MAX || v3c_name_valid(name, name_len))
 		return -EINVAL;	/* caller's input; stream stays usable */
@@ -600,7 +602,8 @@ int v3c_reader_next(struct v3c_reader *r)
 	case V3C_REC_CTX_BEGIN: {
 		u8 *p = r->scratch;
 
-		if (r->in_ctx || r->rec.len > V3C_CTX_BEGIN_FIXED + V3C_NAME_MAX)
+		if (r->in_ctx || r->rec.len > V3C_CTX_BEGIN_FIXED + V3C_NAME_MAX ||
+		    r->ncontexts >= V3C_STREAM_MAX_CONTEXTS)
 			return v3c_fail(r, -EBADMSG);
 		v3c_hash_update(&r->stream, hbuf, sizeof(hbuf));
 		v3c_hash_reset(&r->ctxh);

@@ -46,9 +46,11 @@ struct v3_chkpt_ctx {
 	struct v3_pagebuf *data;	/* load */
 };
 
+/* A context the checkpoint has met: opened (or saved), or passed over. */
 struct v3_chkpt_used {
-	struct list_head node;
+	struct hlist_node node;
 	u32 instance;
+	bool opened;
 	char name[];
 };
 
@@ -58,7 +60,8 @@ struct v3_chkpt {
 	enum v3_chkpt_mode mode;
 	int error;			/* sticky: the stream is unusable */
 	struct v3_chkpt_ctx *ctx;	/* the one open context */
-	struct list_head used;		/* contexts opened so far */
+	siphash_key_t key;
+	DECLARE_HASHTABLE(used, V3_CTX_HASH_BITS);	/* contexts met */
 	bool ended;			/* load: END read and verified */
 	void *bounce;			/* save from an iov_iter */
 	union {
@@ -104,7 +107,8 @@ struct v3_chkpt *v3_chkpt_open(const char *store, const char *url,
 	c = kzalloc(sizeof(*c), GFP_KERNEL);
 	if (!c)
 		return ERR_PTR(-ENOMEM);
-	INIT_LIST_HEAD(&c->used);
+	hash_init(c->used);
+	get_random_bytes(&c->key, sizeof(c->key));
 	c->mode = mode;
 	c->store = v3_chkpt_store_get(store);
 	if (IS_ERR(c->store)) {
@@ -175,7 +179,9 @@ static void v3_ctx_free(struct v3_chkpt_ctx *ctx)
 
 static void v3_chkpt_free(struct v3_chkpt *c, bool commit, int *ret)
 {
-	struct v3_chkpt_used *u, *tmp;
+	struct v3_chkpt_used *u;
+	struct hlist_node *tmp;
+	unsigned int bkt;
 	int err;
 
 	if (c->ctx)
@@ -183,7 +189,7 @@ static void v3_chkpt_free(struct v3_chkpt *c, bool commit, int *ret)
 	err = c->store->ops->close(c->priv, commit);
 	if (ret && !*ret)
 		*ret = err;
-	list_for_each_entry_safe(u, tmp, &c->used, node)
+	hash_for_each_safe(c->used, bkt, tmp, u, node)
 		kfree(u);
 	v3_chkpt_store_put(c->store);
 	kvfree(c->bounce);
@@ -197,27 +203,37 @@ void v3_chkpt_abort(struct v3_chkpt *chkpt)
 }
 EXPORT_SYMBOL_GPL(v3_chkpt_abort);
 
-static bool v3_ctx_used(struct v3_chkpt *c, const char *name, u32 instance)
+static u32 v3_used_hash(const struct v3_chkpt *c, const char *name,
+			u32 instance)
+{
+	return (u32)siphash(name, strlen(name), &c->key) ^ instance;
+}
+
+static struct v3_chkpt_used *v3_ctx_used(struct v3_chkpt *c,
+					 const char *name, u32 instance)
 {
 	struct v3_chkpt_used *u;
 
-	list_for_each_entry(u, &c->used, node)
+	hash_for_each_possible(c->used, u, node,
+			       v3_used_hash(c, name, instance))
 		if (u->instance == instance && !strcmp(u->name, name))
-			return true;
-	return false;
+			return u;
+	return NULL;
 }
 
 static int v3_ctx_mark_used(struct v3_chkpt *c, const char *name,
-			    u32 instance)
+			    u32 instance, bool opened)
 {
 	size_t len = strlen(name) + 1;
-	struct v3_chkpt_used *u = kmalloc(sizeof(*u) + len, GFP_KERNEL);
+	struct v3_chkpt_used *u;
 
+	u = kmalloc(struct_size(u, name, len), GFP_KERNEL_ACCOUNT);
 	if (!u)
 		return -ENOMEM;
 	u->instance = instance;
+	u->opened = opened;
 	memcpy(u->name, name, len);
-	list_add_tail(&u->node, &c->used);
+	hash_add(c->used, &u->node, v3_used_hash(c, name, instance));
 	return 0;
 }
 
@@ -359,7 +375,7 @@ static struct v3_chkpt_ctx *v3_open_ctx_save(struct v3_chkpt *c,
 	ctx = v3_ctx_alloc(c, name, instance, version);
 	if (!ctx)
 		return ERR_PTR(v3_chkpt_fail(c, -ENOMEM));
-	ret = v3_ctx_mark_used(c, name, instance);
+	ret = v3_ctx_mark_used(c, name, instance, true);
 	if (!ret && c->store->ops->ctx_begin)
 		ret = c->store->ops->ctx_begin(c->priv, name, instance);
 	if (!ret)
@@ -391,7 +407,7 @@ static struct v3_chkpt_ctx *v3_take_ctx(struct v3_chkpt *c, u32 min_version,
 	ctx = v3_ctx_alloc(c, b->name, b->instance, b->version);
 	if (!ctx)
 		return ERR_PTR(v3_chkpt_fail(c, -ENOMEM));
-	ret = v3_ctx_mark_used(c, ctx->name, ctx->instance);
+	ret = v3_ctx_mark_used(c, ctx->name, ctx->instance, true);
 	if (!ret)
 		ret = v3_scan_ctx(c, ctx, true);
 	if (ret) {
@@ -418,7 +434,7 @@ static int v3_skip_ctx(struct v3_chkpt *c)
 	tmp = v3_ctx_alloc(c, b->name, b->instance, b->version);
 	if (!tmp)
 		return -ENOMEM;
-	ret = v3_ctx_mark_used(c, tmp->name, tmp->instance);
+	ret = v3_ctx_mark_used(c, tmp->name, tmp->instance, false);
 	if (!ret)
 		ret = v3_scan_ctx(c, tmp, false);
 	v3_ctx_free(tmp);
@@ -449,6 +465,7 @@ struct v3_chkpt_ctx *v3_chkpt_open_ctx(struct v3_chkpt *chkpt,
 				       const char *name, u32 instance,
 				       u32 min_version, u32 version)
 {
+	struct v3_chkpt_used *u;
 	size_t len;
 
 	if (chkpt->error)
@@ -460,8 +477,12 @@ struct v3_chkpt_ctx *v3_chkpt_open_ctx(struct v3_chkpt *chkpt,
 		return ERR_PTR(-EINVAL);
 	if (min_version > version)
 		return ERR_PTR(-EINVAL);
-	if (v3_ctx_used(chkpt, name, instance))
-		return ERR_PTR(-EEXIST);
+	u = v3_ctx_used(chkpt, name, instance);
+	if (u)	/* never reopened; and a stream cannot go back */
+		return ERR_PTR(u->opened ? -EEXIST : -ESPIPE);
+	if (chkpt->mode == V3_CHKPT_MODE_SAVE &&
+	    chkpt->w.ncontexts >= V3C_STREAM_MAX_CONTEXTS)
+		return ERR_PTR(-E2BIG);
 	if (chkpt->mode == V3_CHKPT_MODE_SAVE)
 		return v3_open_ctx_save(chkpt, name, instance, version);
 	return v3_open_ctx_load(chkpt, name, instance, min_version, version);
@@ -554,6 +575,8 @@ static int v3_save_begin(struct v3_chkpt_ctx *ctx, const char *tag, u64 len)
 		return -EEXIST;
 	if (ctx->nblobs >= V3C_CTX_MAX_RECORDS)
 		return -E2BIG;
+	if (len > U64_MAX - V3C_BLOB_FIXED - V3C_NAME_MAX)
+		return -EOVERFLOW;
 	if (!v3_add_blob(ctx, tag, 0, len))
 		return v3_chkpt_fail(ctx->chkpt, -ENOMEM);
 	ret = v3c_writer_blob_begin(&ctx->chkpt->w, tag, len);

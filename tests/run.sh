@@ -2,7 +2,8 @@
 # make check: every test, ending with one line "N passed, N failed".
 #   1. userspace unit tests of the shared codec (host, ASan/UBSan), and
 #      30 s of libFuzzer on its reader
-#   2. kselftests + CLI tests in QEMU on Debian's stock 6.1 kernel
+#   2. kselftests, the 32-bit compat test, a third-party store module and
+#      the CLI tests in QEMU on Debian's stock 6.1 kernel
 #   3. KUnit suites in QEMU on a KUnit/KASAN/lockdep kernel built from
 #      linux-source-6.1 (cached outside the repo, keyed by its config)
 # A stage that cannot run, a guest that crashes and any kernel warning are

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * v3chkpt inspect: decode a captured stream with the module's own codec
- * and print its header, contexts, tags, sizes and checksum verdicts.
+ * and print its header, contexts, tags, sizes and checksum verdicts.  Like
+ * the kernel's loader it also refuses a repeated tag in a context and a
+ * repeated context in a stream (the codec keeps no memory to check these).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +20,59 @@ static ssize_t file_read(void *priv, void *buf, size_t len)
 	if (!n && ferror((FILE *)priv))
 		return -EIO;
 	return n;
+}
+
+/* Names seen so far, to refuse repeats (EBADMSG), as the kernel does. */
+struct names {
+	char **v;
+	size_t n, cap;
+};
+
+static int names_add(struct names *s, const char *name, unsigned int inst)
+{
+	char *copy;
+
+	if (s->n == s->cap) {
+		char **v = realloc(s->v, (s->cap = s->cap * 2 + 16) * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		s->v = v;
+	}
+	if (asprintf(&copy, "%s#%u", name, inst) < 0)
+		return -ENOMEM;
+	s->v[s->n++] = copy;
+	return 0;
+}
+
+static int cmpstr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void names_free(struct names *s)
+{
+	while (s->n)
+		free(s->v[--s->n]);
+	free(s->v);
+}
+
+/* Sort, report the first repeat (-EBADMSG), and empty the set. */
+static int names_check(struct names *s, const char *what)
+{
+	size_t i;
+	int ret = 0;
+
+	qsort(s->v, s->n, sizeof(*s->v), cmpstr);
+	for (i = 1; i < s->n && !ret; i++)
+		if (!strcmp(s->v[i - 1], s->v[i])) {
+			fprintf(stderr, "inspect: %s \"%s\" appears twice\n", what, s->v[i]);
+			ret = -EBADMSG;
+		}
+	for (i = 0; i < s->n; i++)
+		free(s->v[i]);
+	s->n = 0;
+	return ret;
 }
 
 static const char *why(int err)
@@ -41,6 +96,7 @@ static const char *why(int err)
 
 int cmd_inspect(int argc, char **argv)
 {
+	struct names tags = { 0 }, ctxs = { 0 };
 	struct v3c_reader *r;
 	FILE *f;
 	int item, ret = 0, blobs = 0;
@@ -75,13 +131,18 @@ int cmd_inspect(int argc, char **argv)
 			printf("@%-10llu context \"%s\" instance %u version %u\n",
 			       (unsigned long long)at, r->ctx.name,
 			       r->ctx.instance, r->ctx.version);
+			ret = names_add(&ctxs, r->ctx.name, r->ctx.instance);
+			if (ret)
+				goto bad;
 			break;
 		case V3C_ITEM_BLOB:
 			printf("@%-10llu   blob \"%s\" %llu bytes\n",
 			       (unsigned long long)at, r->tag,
 			       (unsigned long long)r->data_len);
 			blobs++;
-			ret = v3c_reader_skip(r, r->data_len);
+			ret = names_add(&tags, r->tag, 0);
+			if (!ret)
+				ret = v3c_reader_skip(r, r->data_len);
 			if (ret)
 				goto bad;
 			break;
@@ -91,11 +152,16 @@ int cmd_inspect(int argc, char **argv)
 			       (unsigned long long)r->summary.count,
 			       (unsigned long long)r->summary.bytes,
 			       (unsigned long long)r->summary.hash);
+			ret = names_check(&tags, "tag");
+			if (ret)
+				goto bad;
 			break;
 		case V3C_ITEM_SECTION:
-			printf("@%-10llu %s (%llu bytes)\n", (unsigned long long)at,
+			printf("@%-10llu %s (%llu bytes)%s\n", (unsigned long long)at,
 			       v3c_rec_type_name(r->rec.type),
-			       (unsigned long long)r->rec.len);
+			       (unsigned long long)r->rec.len,
+			       r->rec.flags & V3C_RF_OPTIONAL ? "" :
+			       ", mandatory: this release cannot load it");
 			break;
 		case V3C_ITEM_SKIPPED:
 			printf("@%-10llu   optional record type 0x%04x skipped (%llu bytes)\n",
@@ -108,6 +174,9 @@ int cmd_inspect(int argc, char **argv)
 			       (unsigned long long)r->summary.count,
 			       (unsigned long long)r->summary.bytes,
 			       (unsigned long long)r->summary.hash);
+			ret = names_check(&ctxs, "context");
+			if (ret)
+				goto bad;
 			goto done;
 		}
 	}
@@ -128,6 +197,8 @@ bad:
 		v3c_rec_type_name(r->rec.type), why(ret), errno_name(-ret));
 	printf("verdict: REFUSED\n");
 out:
+	names_free(&tags);
+	names_free(&ctxs);
 	free(r);
 	if (f != stdin)
 		fclose(f);

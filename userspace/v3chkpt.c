@@ -3,8 +3,8 @@
  * v3chkpt: the control utility for /dev/v3chkpt.
  *
  * Every failure prints what failed and the errno by name, and exits 1;
- * a usage error exits 2.  Data read back from a checkpoint is written out
- * only after the kernel has verified the whole stream.
+ * a usage error exits 2.  A blob read back with get is written out only
+ * after the kernel has verified the whole stream; export is raw.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,6 +33,7 @@ static const struct { int err; const char *name; } errnames[] = {
 	{ ENODATA, "ENODATA" }, { EPROTO, "EPROTO" }, { EBADMSG, "EBADMSG" },
 	{ EOVERFLOW, "EOVERFLOW" }, { EBADFD, "EBADFD" }, { EILSEQ, "EILSEQ" },
 	{ EMSGSIZE, "EMSGSIZE" }, { EPROTONOSUPPORT, "EPROTONOSUPPORT" },
+	{ ESPIPE, "ESPIPE" },
 	{ EOPNOTSUPP, "EOPNOTSUPP" }, { EINTR, "EINTR" }, { EACCES, "EACCES" },
 };
 

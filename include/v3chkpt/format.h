@@ -37,8 +37,9 @@
 #define V3C_REC_SECTION_END	0x0006
 #define V3C_REC_END		0x7fff
 
-/* Records (blobs, optional records) in one context: bounds a loader's work. */
+/* Bounds on a loader's work: records in a context, contexts in a stream. */
 #define V3C_CTX_MAX_RECORDS	65536
+#define V3C_STREAM_MAX_CONTEXTS	65536
 
 /* Names (contexts, sections) and tags: printable ASCII, NUL included. */
 #define V3C_NAME_MAX		128	/* bytes including the NUL */
@@ -125,6 +126,7 @@ int v3c_writer_ctx_begin(struct v3c_writer *w, const char *name,
 int v3c_writer_blob_begin(struct v3c_writer *w, const char *tag, u64 len);
 int v3c_writer_data(struct v3c_writer *w, const void *buf, size_t len);
 int v3c_writer_ctx_end(struct v3c_writer *w);
+/* A raw record, unchecked: for extensions and for crafting hostile streams. */
 int v3c_writer_record(struct v3c_writer *w, u16 type, u16 flags,
 		      const void *payload, u64 len);
 int v3c_writer_end(struct v3c_writer *w);

@@ -44,6 +44,12 @@ $cli inspect $w/bad.v3c > $w/insp 2> $w/err; r=$?
 [ $r = 1 ] && grep -q "REFUSED" $w/insp && grep -q EBADMSG $w/err
 tap $? "cli: inspect refuses a corrupted stream"
 
+if [ -e /tmp/duptag.v3c ]; then
+	$cli inspect /tmp/duptag.v3c > $w/insp 2> $w/err; r=$?
+	[ $r = 1 ] && grep -q "appears twice" $w/err && grep -q REFUSED $w/insp
+	tap $? "cli: inspect refuses a repeated tag, as the kernel does"
+fi
+
 $cli import $w/bad.v3c memory:bad && ! $cli get memory:bad "cpu#1/regs" > /dev/null 2> $w/err &&
 grep -q EBADMSG $w/err
 tap $? "cli: loading a corrupted checkpoint fails with EBADMSG"

@@ -221,6 +221,16 @@ static int obuf_write(void *priv, const void *buf, size_t len)
 	return 0;
 }
 
+static void write_file(const char *path, const void *p, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+
+	if (f) {
+		fwrite(p, 1, len, f);
+		fclose(f);
+	}
+}
+
 /* One context "cpu"#0 v2 holding a raw record, then "regs". */
 static struct obuf craft(uint16_t type, uint16_t flags, const void *p,
 			 uint64_t len)
@@ -729,6 +739,15 @@ TEST_F(dev, missing_context_enoent)
 	EXPECT_EQ(-ENOENT, ctx_open(s, "nosuchctx", 0, 0, 9, NULL));
 	EXPECT_EQ(0, commit(s));	/* the stream itself is fine */
 	close(s);
+	/* streaming: a context passed over cannot be gone back to */
+	s = sess(self->fd, "memory", "mctx", V3CHKPT_MODE_LOAD);
+	ASSERT_LE(0, s);
+	EXPECT_EQ(0, ctx_open(s, "dev", 1, 0, 1, NULL));
+	EXPECT_EQ(0, ctx_close(s));
+	EXPECT_EQ(-ESPIPE, ctx_open(s, "cpu", 0, 0, 2, NULL));
+	EXPECT_EQ(-EEXIST, ctx_open(s, "dev", 1, 0, 1, NULL));
+	EXPECT_EQ(0, commit(s));
+	close(s);
 	mem_delete(self->fd, "mctx");
 }
 
@@ -892,6 +911,7 @@ TEST_F(dev, duplicate_tag_in_stream_refused)
 	v3c_writer_end(&w);
 	ASSERT_EQ(0, import_raw(self->fd, "duptag", o.p, o.len));
 	EXPECT_EQ(-EBADMSG, load_everything(self->fd, "duptag"));
+	write_file("/tmp/duptag.v3c", o.p, o.len);	/* for cli_test.sh */
 	free(o.p);
 	mem_delete(self->fd, "duptag");
 }

@@ -340,6 +340,31 @@ static int test_records_per_context_limit(void)
 	return 0;
 }
 
+static int test_contexts_per_stream_limit(void)
+{
+	u8 p[V3C_CTX_BEGIN_FIXED + 2] = { 0 };
+	struct v3c_stream_hdr h;
+	struct v3c_writer w;
+	struct mem m = { 0 };
+	unsigned int i;
+
+	v3c_writer_init(&w, mem_write, &m);
+	v3c_stream_hdr_init(&h, "t");
+	v3c_writer_start(&w, &h);
+	for (i = 0; i < V3C_STREAM_MAX_CONTEXTS; i++) {
+		CHECK(v3c_writer_ctx_begin(&w, "c", i, 1, 0) == 0);
+		CHECK(v3c_writer_ctx_end(&w) == 0);
+	}
+	CHECK(v3c_writer_ctx_begin(&w, "c", i, 1, 0) == -E2BIG);
+	/* a hostile writer adds one more with a raw record */
+	p[12] = 2;
+	p[16] = 'c';
+	CHECK(v3c_writer_record(&w, V3C_REC_CTX_BEGIN, 0, p, sizeof(p)) == 0);
+	CHECK(read_all(&m, NULL) == -EBADMSG);
+	free(m.buf);
+	return 0;
+}
+
 static int test_page_entries(void)
 {
 	unsigned int enc;
@@ -379,6 +404,7 @@ static const struct {
 	{ "huge_length_truncated", test_huge_length_truncated },
 	{ "writer_misuse", test_writer_misuse },
 	{ "records_per_context_limit", test_records_per_context_limit },
+	{ "contexts_per_stream_limit", test_contexts_per_stream_limit },
 	{ "page_entries", test_page_entries },
 };
 
