@@ -7,7 +7,7 @@
 #   make demo        short demo in QEMU on Debian's kernel
 #   make check       every test (userspace, kselftest, KUnit) in QEMU
 #   make bench       throughput, as ratios to same-boot baselines, in QEMU
-#   make checkpatch  kernel coding style over the module sources
+#   make checkpatch  kernel coding style over every C file
 
 KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
 		    $(wildcard /usr/src/linux-headers-*-amd64))

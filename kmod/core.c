@@ -557,8 +557,6 @@ static int v3_blob_check(struct v3_chkpt_ctx *ctx, const char *tag,
 		return c->error;
 	if (c->mode != mode)
 		return -EBADF;
-	if (c->ctx != ctx)
-		return -EBADFD;
 	len = strnlen(tag, V3C_NAME_MAX) + 1;
 	if (len > V3C_NAME_MAX || v3c_name_valid(tag, len))
 		return -EINVAL;
@@ -672,38 +670,34 @@ static struct v3_chkpt_blob *v3_load_lookup(struct v3_chkpt_ctx *ctx,
 	return *ret ? NULL : b;
 }
 
-int v3_chkpt_load(struct v3_chkpt_ctx *ctx, const char *tag, u64 len,
-		  void *buf)
-{
-	struct v3_chkpt_blob *b;
-	int ret;
-
-	if (!ctx)
-		return -EINVAL;
-	if (!tag || (len && !buf))
-		return v3_ctx_err(ctx, -EINVAL);
-	b = v3_load_lookup(ctx, tag, len, &ret);
-	if (!b)
-		return v3_ctx_err(ctx, ret);
-	if (v3_pagebuf_read(ctx->data, b->off, buf, len) != len)
-		return v3_ctx_err(ctx, -EIO);
-	return 0;
-}
-EXPORT_SYMBOL_GPL(v3_chkpt_load);
-
 int v3_chkpt_load_iter(struct v3_chkpt_ctx *ctx, const char *tag, u64 len,
 		       struct iov_iter *to)
 {
 	struct v3_chkpt_blob *b;
 	int ret;
 
-	if (iov_iter_count(to) != len)
+	if (!tag || iov_iter_count(to) != len)
 		return -EINVAL;
 	b = v3_load_lookup(ctx, tag, len, &ret);
 	if (!b)
 		return ret;
 	return v3_pagebuf_copy_to_iter(ctx->data, b->off, len, to);
 }
+
+int v3_chkpt_load(struct v3_chkpt_ctx *ctx, const char *tag, u64 len,
+		  void *buf)
+{
+	struct kvec kv = { .iov_base = buf, .iov_len = len };
+	struct iov_iter to;
+
+	if (!ctx)
+		return -EINVAL;
+	if ((len && !buf) || len > SIZE_MAX)
+		return v3_ctx_err(ctx, -EINVAL);
+	iov_iter_kvec(&to, ITER_DEST, &kv, 1, len);
+	return v3_ctx_err(ctx, v3_chkpt_load_iter(ctx, tag, len, &to));
+}
+EXPORT_SYMBOL_GPL(v3_chkpt_load);
 
 s64 v3_chkpt_blob_len(struct v3_chkpt_ctx *ctx, const char *tag)
 {
@@ -734,13 +728,13 @@ int v3_chkpt_close(struct v3_chkpt *chkpt)
 		ret = v3c_writer_end(&chkpt->w);
 	} else if (!ret) {
 		/* Verify what the loader did not ask for, up to END. */
-		while (!ret && !chkpt->ended) {
-			ret = v3_next_ctx_begin(chkpt);
-			if (!ret)
-				ret = v3_skip_ctx(chkpt);
-			else if (ret == -ENOENT && chkpt->ended)
-				ret = 0;
+		while (!(ret = v3_next_ctx_begin(chkpt))) {
+			ret = v3_skip_ctx(chkpt);
+			if (ret)
+				break;
 		}
+		if (ret == -ENOENT)	/* END reached and verified */
+			ret = 0;
 	}
 	v3_chkpt_free(chkpt, !ret, &ret);
 	return ret;

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Kernel coding style over every kernel-side C file and header, with the
+# Kernel coding style over every C file and header in the repo, with the
 # checkpatch.pl of Debian's linux-source-6.1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,8 +10,7 @@ if [ -z "$src" ]; then
 		linux-source-6.1/scripts/checkpatch.pl linux-source-6.1/scripts/spelling.txt \
 		linux-source-6.1/scripts/const_structs.checkpatch
 fi
-files=$(ls kmod/*.[ch] stores/*.c include/v3chkpt/*.h include/uapi/linux/*.h tests/kunit/*.[ch] \
-	tests/extstore/*.c)
+files=$(git ls-files '*.c' '*.h')
 # .checkpatch.conf in the repo root is read by checkpatch.pl itself.
 "$src/scripts/checkpatch.pl" --no-tree --quiet --show-types -f $files
 echo "checkpatch: clean ($(echo $files | wc -w) files)"

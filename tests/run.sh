@@ -35,20 +35,10 @@ stage_fail() { # NAME: a stage that could not run counts as one failure
 	log "FAILED: $1"
 }
 
-bash scripts/setup.sh || { stage_fail "setup"; echo "$passed passed, $failed failed"; exit 1; }
-. "${V3CHKPT_CACHE:-/var/cache/v3chkpt}/debian.env"
+. tests/qemu/lib.sh
+debian_env || { stage_fail "setup"; echo "$passed passed, $failed failed"; exit 1; }
 
-# build: module for Debian's kernel (warnings are failures), userspace
-build_module() { # KDIR DEST
-	mkdir -p "$2"
-	rsync -a --delete --exclude build --exclude .git "$root/" "$2/src/"
-	make -C "$1" M="$2/src" W=1 modules > "$2/build.log" 2>&1 || return 1
-	# a store from another module, linked against v3chkpt's exports
-	make -C "$1" M="$2/src/tests/extstore" W=1 \
-		KBUILD_EXTRA_SYMBOLS="$2/src/Module.symvers" modules >> "$2/build.log" 2>&1 ||
-		return 1
-	! grep -E 'warning:|error:' "$2/build.log"
-}
+# build: userspace, and the module for Debian's kernel (warnings fail)
 if make -s tests > "$out/userspace-build.log" 2>&1; then
 	log "userspace built"
 else
@@ -58,7 +48,6 @@ fi
 if build_module "$DEBIAN_KDIR" "$root/build/debian"; then
 	echo "ok 1 module builds warning-free with W=1 (Debian $DEBIAN_ABI)" > "$out/build.tap"
 else
-	tail -30 "$root/build/debian/build.log" >&2
 	echo "not ok 1 module builds warning-free with W=1 (Debian $DEBIAN_ABI)" > "$out/build.tap"
 fi
 count "$out/build.tap"
@@ -88,16 +77,9 @@ if [ -x build/fuzz_reader ]; then
 fi
 
 # 2. kselftests on Debian's kernel
-run_guest() { # NAME KERNEL PAYLOAD TIMEOUT MEM FILES...
-	local name=$1 kernel=$2 payload=$3 tmo=$4 mem=$5
-	shift 5
-	bash tests/qemu/mkinitramfs.sh "$out/$name.cpio.gz" "$payload" \
-		tests/qemu/guest-lib.sh "$@" &&
-	bash tests/qemu/run-qemu.sh "$kernel" "$out/$name.cpio.gz" "$out/$name" "$tmo" "$mem"
-}
 if [ -f build/debian/src/v3chkpt.ko ] && [ -x build/v3chkpt_test ]; then
 	log "kselftests in QEMU (Debian $DEBIAN_ABI, TCG)"
-	if run_guest kselftest "$DEBIAN_VMLINUZ" tests/qemu/payload-kselftest.sh 1500 3G \
+	if run_guest kselftest "$DEBIAN_VMLINUZ" tests/qemu/payload-kselftest.sh 1500 3G "$out" \
 		build/debian/src/v3chkpt.ko build/debian/src/tests/extstore/v3chkpt_extstore.ko \
 		build/v3chkpt build/v3chkpt_test \
 		build/compat32_test tests/selftests/cli_test.sh; then
@@ -121,7 +103,7 @@ else
 	   build_module "$kdir" "$root/build/kunit"; then
 		log "KUnit in QEMU (TCG, KASAN + lockdep)"
 		if run_guest kunit "$kdir/arch/x86/boot/bzImage" tests/qemu/payload-kunit.sh \
-			1500 2G build/kunit/src/v3chkpt.ko; then
+			1500 2G "$out" build/kunit/src/v3chkpt.ko; then
 			r=$out/kunit/results.log
 			# Test cases are the 4-space-indented lines inside a suite;
 			# the rest (insmod, kmemleak, dmesg) are top-level lines.

@@ -75,6 +75,17 @@ static int names_check(struct names *s, const char *what)
 	return ret;
 }
 
+/* A verified CTX_END or END summary. */
+static void print_summary(u64 at, const char *what, const char *counted,
+			  const struct v3c_reader *r)
+{
+	printf("@%-10llu %s: %llu %s, %llu bytes, xxh64 %016llx ok\n",
+	       (unsigned long long)at, what,
+	       (unsigned long long)r->summary.count, counted,
+	       (unsigned long long)r->summary.bytes,
+	       (unsigned long long)r->summary.hash);
+}
+
 static const char *why(int err)
 {
 	switch (-err) {
@@ -147,11 +158,7 @@ int cmd_inspect(int argc, char **argv)
 				goto bad;
 			break;
 		case V3C_ITEM_CTX_END:
-			printf("@%-10llu end of context: %llu records, %llu bytes, xxh64 %016llx ok\n",
-			       (unsigned long long)at,
-			       (unsigned long long)r->summary.count,
-			       (unsigned long long)r->summary.bytes,
-			       (unsigned long long)r->summary.hash);
+			print_summary(at, "end of context", "records", r);
 			ret = names_check(&tags, "tag");
 			if (ret)
 				goto bad;
@@ -169,11 +176,7 @@ int cmd_inspect(int argc, char **argv)
 			       (unsigned long long)r->rec.len);
 			break;
 		case V3C_ITEM_END:
-			printf("@%-10llu end of stream: %llu contexts, %llu bytes, xxh64 %016llx ok\n",
-			       (unsigned long long)at,
-			       (unsigned long long)r->summary.count,
-			       (unsigned long long)r->summary.bytes,
-			       (unsigned long long)r->summary.hash);
+			print_summary(at, "end of stream", "contexts", r);
 			ret = names_check(&ctxs, "context");
 			if (ret)
 				goto bad;

@@ -41,7 +41,7 @@ const char *errno_name(int err)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(errnames) / sizeof(errnames[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(errnames); i++)
 		if (errnames[i].err == err)
 			return errnames[i].name;
 	return "errno";
@@ -69,7 +69,7 @@ int usage_error(const char *synopsis)
 	return 2;
 }
 
-static void usage(FILE *f)
+static void print_usage(FILE *f)
 {
 	fprintf(f,
 "usage: v3chkpt COMMAND [ARGS]\n"
@@ -394,12 +394,13 @@ out:
 	return ret;
 }
 
-static int cmd_list(int dev, int argc, char **argv __attribute__((unused)))
+static int cmd_list(int dev, int argc, char **argv)
 {
 	struct v3chkpt_mem_list l = { .size = sizeof(l) };
 	struct v3chkpt_mem_entry *e = NULL;
 	uint32_t i;
 
+	(void)argv;
 	if (argc != 1)
 		return usage_error("list");
 	for (;;) {
@@ -534,10 +535,11 @@ out_data:
 	return ret;
 }
 
-static int cmd_version(int dev, int argc, char **argv __attribute__((unused)))
+static int cmd_version(int dev, int argc, char **argv)
 {
 	struct v3chkpt_version v = { .size = sizeof(v) };
 
+	(void)argv;
 	if (argc != 1)
 		return usage_error("version");
 	if (ioctl(dev, V3CHKPT_IOC_VERSION, &v))
@@ -565,17 +567,17 @@ int main(int argc, char **argv)
 	int dev, ret;
 
 	if (argc < 2) {
-		usage(stderr);
+		print_usage(stderr);
 		return 2;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
 	    !strcmp(argv[1], "help")) {
-		usage(stdout);
+		print_usage(stdout);
 		return 0;
 	}
 	if (!strcmp(argv[1], "inspect"))
 		return cmd_inspect(argc - 1, argv + 1);
-	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(cmds); i++) {
 		if (strcmp(argv[1], cmds[i].name))
 			continue;
 		dev = dev_open();
@@ -586,6 +588,6 @@ int main(int argc, char **argv)
 		return ret;
 	}
 	fprintf(stderr, "%s: unknown command '%s'\n", prog, argv[1]);
-	usage(stderr);
+	print_usage(stderr);
 	return 2;
 }

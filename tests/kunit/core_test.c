@@ -443,16 +443,6 @@ static void core_abort_keeps_previous(struct kunit *test)
 	v3_memstore_delete("core-keep");
 }
 
-static int core_suite_init(struct kunit_suite *suite)
-{
-	return v3_memstore_init();
-}
-
-static void core_suite_exit(struct kunit_suite *suite)
-{
-	v3_memstore_exit();
-}
-
 static struct kunit_case core_cases[] = {
 	KUNIT_CASE(core_roundtrip_with_macros),
 	KUNIT_CASE(core_fail_label_is_taken),
@@ -470,8 +460,8 @@ static struct kunit_case core_cases[] = {
 
 static struct kunit_suite core_suite = {
 	.name = "v3chkpt_core",
-	.suite_init = core_suite_init,
-	.suite_exit = core_suite_exit,
+	.suite_init = v3_kunit_memstore_init,
+	.suite_exit = v3_kunit_memstore_exit,
 	.test_cases = core_cases,
 };
 kunit_test_suite(core_suite);

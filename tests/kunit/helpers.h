@@ -80,4 +80,15 @@ static inline int v3_test_get_raw(const char *key, struct v3_kbuf *b)
 	return ret;
 }
 
+/* Suites run before module init: they bring up the memory store. */
+static inline int v3_kunit_memstore_init(struct kunit_suite *suite)
+{
+	return v3_memstore_init();
+}
+
+static inline void v3_kunit_memstore_exit(struct kunit_suite *suite)
+{
+	v3_memstore_exit();
+}
+
 #endif

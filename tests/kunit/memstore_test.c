@@ -108,16 +108,6 @@ static void memstore_keys(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, v3_memstore_list(NULL, 0), 0);
 }
 
-static int memstore_suite_init(struct kunit_suite *suite)
-{
-	return v3_memstore_init();
-}
-
-static void memstore_suite_exit(struct kunit_suite *suite)
-{
-	v3_memstore_exit();
-}
-
 static struct kunit_case memstore_cases[] = {
 	KUNIT_CASE(pagebuf_offsets),
 	KUNIT_CASE(memstore_commit_and_abort),
@@ -129,8 +119,8 @@ static struct kunit_case memstore_cases[] = {
 
 static struct kunit_suite memstore_suite = {
 	.name = "v3chkpt_memstore",
-	.suite_init = memstore_suite_init,
-	.suite_exit = memstore_suite_exit,
+	.suite_init = v3_kunit_memstore_init,
+	.suite_exit = v3_kunit_memstore_exit,
 	.test_cases = memstore_cases,
 };
 kunit_test_suite(memstore_suite);

@@ -4,13 +4,11 @@
 # Never waits for the KUnit kernel.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-root=$PWD
-bash scripts/setup.sh
-. "${V3CHKPT_CACHE:-/var/cache/v3chkpt}/debian.env"
+. tests/qemu/lib.sh
+debian_env
 make -s build/v3chkpt
+build_module "$DEBIAN_KDIR" "$PWD/build/debian"
 mkdir -p build/demo
-rsync -a --delete --exclude build --exclude .git "$root/" build/demo/src/
-make -s -C "$DEBIAN_KDIR" M="$root/build/demo/src" W=1 modules 2>&1 | grep -v BTF || true
 cat > build/demo/payload.sh <<'PAYLOAD'
 set -x
 insmod /v3chkpt.ko
@@ -28,9 +26,7 @@ v3chkpt get memory:demo "cpu/nosuch" || echo "missing tag refused"
 v3chkpt delete memory:demo
 rmmod v3chkpt
 PAYLOAD
-cp build/v3chkpt build/demo/v3chkpt
-bash tests/qemu/mkinitramfs.sh build/demo/demo.cpio.gz build/demo/payload.sh \
-	build/demo/src/v3chkpt.ko build/demo/v3chkpt
-bash tests/qemu/run-qemu.sh "$DEBIAN_VMLINUZ" build/demo/demo.cpio.gz build/demo/out 300 1G
+run_guest out "$DEBIAN_VMLINUZ" build/demo/payload.sh 300 1G build/demo \
+	build/debian/src/v3chkpt.ko build/v3chkpt
 sed -e '/V3CHKPT-GUEST-START/d' -e 's/^+ /$ /' build/demo/out/results.log
 grep -q "V3CHKPT-GUEST-END rc=0" build/demo/out/results.log

@@ -9,6 +9,8 @@ for d in /sys/kernel/debug/kunit/*/; do
 	echo "KUNIT-SUITE-END"
 done
 if [ -e /sys/kernel/debug/kmemleak ]; then
+	# kmemleak reports only objects older than 5 s: let the tests' age.
+	sleep 6
 	echo scan > /sys/kernel/debug/kmemleak
 	echo scan > /sys/kernel/debug/kmemleak
 	cat /sys/kernel/debug/kmemleak > /tmp/leaks

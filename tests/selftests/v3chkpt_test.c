@@ -760,11 +760,13 @@ TEST_F(dev, length_mismatch_emsgsize)
 	s = sess(self->fd, "memory", "len", V3CHKPT_MODE_LOAD);
 	ASSERT_LE(0, s);
 	ASSERT_EQ(0, ctx_open(s, "cpu", 0, 0, 2, NULL));
+	memset(buf, 0x55, sizeof(buf));
 	EXPECT_EQ(-EMSGSIZE, LOAD(s, "regs", buf, 3));
 	EXPECT_EQ(-EMSGSIZE, LOAD(s, "regs", buf, 5));
-	memset(buf, 0x55, sizeof(buf));
 	EXPECT_EQ(0x55, (uint8_t)buf[0]);	/* nothing was written */
+	EXPECT_EQ(0x55, (uint8_t)buf[4]);
 	EXPECT_EQ(0, LOAD(s, "regs", buf, 4));
+	EXPECT_STREQ("abc", buf);
 	close(s);
 	mem_delete(self->fd, "len");
 }

@@ -40,7 +40,9 @@ static ssize_t mem_read(void *priv, void *buf, size_t len)
 	return n;
 }
 
-static int failures, ntests;
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+static int failures;
 
 #define CHECK(cond) do {						\
 	if (!(cond)) {							\
@@ -424,7 +426,7 @@ static int write_seed(const char *path)
 
 int main(int argc, char **argv)
 {
-	size_t i, n = sizeof(tests) / sizeof(tests[0]);
+	size_t i, n = ARRAY_SIZE(tests);
 
 	if (argc == 3 && !strcmp(argv[1], "--write-seed"))
 		return write_seed(argv[2]);
@@ -435,7 +437,6 @@ int main(int argc, char **argv)
 	for (i = 0; i < n; i++) {
 		int bad = tests[i].fn();
 
-		ntests++;
 		failures += bad;
 		printf("%sok %zu codec.%s\n", bad ? "not " : "", i + 1, tests[i].name);
 	}
