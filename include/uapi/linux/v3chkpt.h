@@ -28,6 +28,7 @@
 #define V3CHKPT_FEAT_MEMORY_STORE	(1ULL << 0)
 #define V3CHKPT_FEAT_SESSIONS		(1ULL << 1)
 #define V3CHKPT_FEAT_RAW_STREAM		(1ULL << 2)
+#define V3CHKPT_FEAT_VM			(1ULL << 3)
 
 /* Unprivileged. */
 struct v3chkpt_version {
@@ -112,11 +113,175 @@ struct v3chkpt_blob {
 };
 #define V3CHKPT_BLOB_SIZE_VER0		48
 
+
+/* ---- VMs (all CAP_SYS_ADMIN) ---------------------------------------- */
+
+#define V3CHKPT_VM_NAME_MAX	32	/* with NUL: [A-Za-z0-9_.-], not "." or ".." */
+#define V3CHKPT_VM_VCPUS_MAX	16
+#define V3CHKPT_VM_MEM_MIN	(64ULL << 20)
+#define V3CHKPT_VM_MEM_MAX	(64ULL << 30)	/* multiple of 2 MiB */
+#define V3CHKPT_ERRMSG_MAX	256
+
+/* Devices (struct v3chkpt_vm_config.devices); 0 means all of them. */
+#define V3CHKPT_DEV_PIT		(1U << 0)	/* i8254, ports 0x40-0x43 */
+#define V3CHKPT_DEV_PIC		(1U << 1)	/* i8259A pair, 0x20/0xa0 */
+#define V3CHKPT_DEV_UART	(1U << 2)	/* 16550A, COM1 0x3f8 */
+#define V3CHKPT_DEV_RTC		(1U << 3)	/* MC146818 RTC/CMOS, 0x70 */
+#define V3CHKPT_DEV_IOAPIC	(1U << 4)	/* 82093AA, 0xfec00000 */
+#define V3CHKPT_DEV_LAPIC	(1U << 5)	/* one per vCPU, 0xfee00000 */
+#define V3CHKPT_DEV_ALL		0x3fU
+
+/* Workload access patterns */
+#define V3CHKPT_WL_SEQUENTIAL	0
+#define V3CHKPT_WL_RANDOM	1
+#define V3CHKPT_WL_HOTCOLD	2	/* 90% of accesses to 10% of the set */
+
+/*
+ * The guest workload each vCPU runs.  Zero fields take the defaults shown.
+ * Every field is part of the VM configuration a checkpoint must match.
+ */
+struct v3chkpt_workload {
+	__u32 ws_pages;		/* working set per vCPU, pages (1024) */
+	__u32 write_pct;	/* writes per 100 accesses, 0..100 (30) */
+	__u32 pattern;		/* V3CHKPT_WL_* (RANDOM) */
+	__u32 accesses;		/* memory accesses per step, 1..4096 (64) */
+	__u32 io_every;		/* program a device every N steps (16) */
+	__u32 pace_us;		/* host sleep after each step, 0..1000000 (100) */
+	__u64 seed;		/* PRNG seed (1) */
+	__u64 reserved[2];	/* must be 0 */
+};
+
+struct v3chkpt_vm_config {
+	__u64 mem_bytes;	/* V3CHKPT_VM_MEM_MIN..MAX, 2 MiB multiple */
+	__u32 vcpus;		/* 1..V3CHKPT_VM_VCPUS_MAX */
+	__u32 devices;		/* V3CHKPT_DEV_* mask, 0 = all */
+	struct v3chkpt_workload workload;
+	__u64 reserved[2];	/* must be 0 */
+};
+
+struct v3chkpt_vm_create {
+	__u32 size;
+	__u32 flags;		/* must be 0 */
+	char name[V3CHKPT_VM_NAME_MAX];
+	struct v3chkpt_vm_config config;	/* in; out with defaults */
+	__u64 reserved[2];
+};
+#define V3CHKPT_VM_CREATE_SIZE_VER0	136
+
+#define V3CHKPT_VM_PAUSED	1	/* stopped at a step boundary */
+#define V3CHKPT_VM_RUNNING	2
+#define V3CHKPT_VM_STEPPING	3	/* running a bounded step count */
+#define V3CHKPT_VM_FAILED	4	/* a vCPU faulted; see error */
+
+struct v3chkpt_vm_entry {
+	char name[V3CHKPT_VM_NAME_MAX];
+	struct v3chkpt_vm_config config;
+	__u32 state;		/* V3CHKPT_VM_* */
+	__s32 error;		/* -errno of a vCPU fault, else 0 */
+	__u64 steps;		/* steps run, summed over vCPUs */
+};
+
+struct v3chkpt_vm_list {
+	__u32 size;
+	__u32 flags;		/* must be 0 */
+	__u32 capacity;		/* in: entries the array holds */
+	__u32 count;		/* out: VMs that exist */
+	__u64 entries;		/* pointer to struct v3chkpt_vm_entry[] */
+	__u64 reserved[2];
+};
+#define V3CHKPT_VM_LIST_SIZE_VER0	40
+
+#define V3CHKPT_VM_OP_RUN	1	/* start a paused VM running */
+#define V3CHKPT_VM_OP_PAUSE	2	/* stop every vCPU at a step boundary */
+#define V3CHKPT_VM_OP_RESUME	3	/* same as RUN; for a paused VM */
+#define V3CHKPT_VM_OP_STEP	4	/* run count steps per vCPU, then pause */
+#define V3CHKPT_VM_OP_DESTROY	5	/* stop and free */
+
+struct v3chkpt_vm_ctl {
+	__u32 size;
+	__u32 flags;		/* must be 0 */
+	char name[V3CHKPT_VM_NAME_MAX];
+	__u32 op;		/* V3CHKPT_VM_OP_* */
+	__u32 reserved0;
+	__u64 count;		/* STEP: steps per vCPU, >= 1 */
+	__u64 reserved[2];
+};
+#define V3CHKPT_VM_CTL_SIZE_VER0	72
+
+/*
+ * xxh64 digests of a paused VM (a running one is paused and resumed around
+ * it): guest memory in address order, each vCPU's architectural state, each
+ * device's state, and one over the three.
+ */
+struct v3chkpt_vm_digest {
+	__u32 size;
+	__u32 flags;		/* must be 0 */
+	char name[V3CHKPT_VM_NAME_MAX];
+	__u64 total;		/* out */
+	__u64 memory;		/* out */
+	__u64 vcpus;		/* out */
+	__u64 devices;		/* out */
+	__u64 reserved[2];
+};
+#define V3CHKPT_VM_DIGEST_SIZE_VER0	88
+
+/* Save options, recorded in the stream */
+#define V3CHKPT_SKIP_MEM	(1U << 0)	/* guest memory */
+#define V3CHKPT_SKIP_DEVS	(1U << 1)	/* device models */
+#define V3CHKPT_SKIP_CORES	(1U << 2)	/* vCPU architectural core state */
+#define V3CHKPT_SKIP_ARCHDEP	(1U << 3)	/* vCPU MSRs, TSC, XSAVE area */
+#define V3CHKPT_SKIP_ALL	0xfU
+
+/* Load flags */
+#define V3CHKPT_VM_LOAD_CREATE	(1U << 0)	/* create the VM from the stream */
+
+/*
+ * Save a VM to a store (a running VM is paused for the save and then
+ * resumed), or load one.  A load checks the stream's VM configuration
+ * before anything else, stages everything, and changes the target VM only
+ * once all of it has been read and checked: on any error the target is as
+ * it was (with LOAD_CREATE, no VM is left behind).  The target of a load
+ * must be paused (-EBUSY).  On failure a reason is written to errmsg.
+ */
+struct v3chkpt_vm_xfer {
+	__u32 size;
+	__u32 flags;		/* save: 0; load: V3CHKPT_VM_LOAD_* */
+	char name[V3CHKPT_VM_NAME_MAX];
+	__u32 options;		/* save: V3CHKPT_SKIP_*; load: out, as saved */
+	__u32 errmsg_size;	/* bytes at errmsg (0: none) */
+	__u64 store;		/* pointer to NUL-terminated store name */
+	__u64 url;		/* pointer to NUL-terminated URL */
+	__u64 errmsg;		/* pointer: NUL-terminated reason out */
+	__u64 reserved[2];
+};
+#define V3CHKPT_VM_XFER_SIZE_VER0	88
+
+/*
+ * An fd on a VM's guest memory: mmap(2) it MAP_SHARED at offset = guest-
+ * physical address, as a VMM maps guest RAM.  The mapping keeps the memory
+ * alive after the VM is destroyed.
+ */
+struct v3chkpt_vm_map {
+	__u32 size;
+	__u32 flags;		/* must be 0 */
+	char name[V3CHKPT_VM_NAME_MAX];
+	__u64 reserved[2];
+};
+#define V3CHKPT_VM_MAP_SIZE_VER0	56
+
 /* /dev/v3chkpt */
 #define V3CHKPT_IOC_VERSION	_IOWR(V3CHKPT_IOC_MAGIC, 0x00, struct v3chkpt_version)
 #define V3CHKPT_IOC_OPEN	_IOW(V3CHKPT_IOC_MAGIC, 0x01, struct v3chkpt_open)
 #define V3CHKPT_IOC_MEM_LIST	_IOWR(V3CHKPT_IOC_MAGIC, 0x02, struct v3chkpt_mem_list)
 #define V3CHKPT_IOC_MEM_DELETE	_IOW(V3CHKPT_IOC_MAGIC, 0x03, struct v3chkpt_mem_delete)
+#define V3CHKPT_IOC_VM_CREATE	_IOWR(V3CHKPT_IOC_MAGIC, 0x20, struct v3chkpt_vm_create)
+#define V3CHKPT_IOC_VM_LIST	_IOWR(V3CHKPT_IOC_MAGIC, 0x21, struct v3chkpt_vm_list)
+#define V3CHKPT_IOC_VM_CTL	_IOW(V3CHKPT_IOC_MAGIC, 0x22, struct v3chkpt_vm_ctl)
+#define V3CHKPT_IOC_VM_DIGEST	_IOWR(V3CHKPT_IOC_MAGIC, 0x23, struct v3chkpt_vm_digest)
+#define V3CHKPT_IOC_VM_SAVE	_IOW(V3CHKPT_IOC_MAGIC, 0x24, struct v3chkpt_vm_xfer)
+#define V3CHKPT_IOC_VM_LOAD	_IOWR(V3CHKPT_IOC_MAGIC, 0x25, struct v3chkpt_vm_xfer)
+/* Returns a new fd (O_CLOEXEC) to mmap guest memory. */
+#define V3CHKPT_IOC_VM_MAP	_IOW(V3CHKPT_IOC_MAGIC, 0x26, struct v3chkpt_vm_map)
 
 /* session fds */
 #define V3CHKPT_IOC_CTX_OPEN	_IOWR(V3CHKPT_IOC_MAGIC, 0x10, struct v3chkpt_ctx_open)

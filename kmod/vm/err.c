@@ -1,0 +1,19 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Failure reasons of VM save and load. */
+#include <linux/kernel.h>
+#include <linux/printk.h>
+#include "err.h"
+
+int v3_vm_fail(struct v3_vm_err *err, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || err->code)
+		return code;
+	err->code = code;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	pr_info_ratelimited("v3chkpt: %s\n", err->msg);
+	return code;
+}
