@@ -17,7 +17,7 @@ UCFLAGS := -O2 -g -Wall -Wextra -Werror -Iinclude -Iinclude/uapi -D_GNU_SOURCE
 ULDLIBS := -lxxhash
 CODEC := kmod/codec.c
 
-CLI_SRCS := userspace/v3chkpt.c userspace/inspect.c $(CODEC)
+CLI_SRCS := userspace/v3chkpt.c userspace/inspect.c userspace/vm_cli.c $(CODEC)
 KSFT_HDRS := $(BUILD)/ksft/kselftest_harness.h $(BUILD)/ksft/kselftest.h
 
 .PHONY: all module tools tests setup demo check bench checkpatch clean
@@ -29,8 +29,8 @@ module:
 
 tools: $(BUILD)/v3chkpt
 
-tests: tools $(BUILD)/codec_test $(BUILD)/v3chkpt_test $(BUILD)/fuzz_reader \
-	$(BUILD)/compat32_test
+tests: tools $(BUILD)/codec_test $(BUILD)/v3chkpt_test $(BUILD)/vm_test \
+	$(BUILD)/fuzz_reader $(BUILD)/compat32_test
 
 # Static, so they run in the busybox initramfs as they are.
 $(BUILD)/v3chkpt: $(CLI_SRCS) userspace/cli.h include/v3chkpt/*.h include/uapi/linux/v3chkpt.h
@@ -55,9 +55,15 @@ $(KSFT_HDRS):
 		linux-source-6.1/tools/testing/selftests/kselftest.h
 	@touch $(KSFT_HDRS)
 
-$(BUILD)/v3chkpt_test: tests/selftests/v3chkpt_test.c $(KSFT_HDRS) $(CODEC) include/uapi/linux/v3chkpt.h
+$(BUILD)/v3chkpt_test: tests/selftests/v3chkpt_test.c tests/selftests/helpers.h $(KSFT_HDRS) \
+		$(CODEC) include/uapi/linux/v3chkpt.h
 	$(CC) $(UCFLAGS) -Wno-sign-compare -Wno-unused-parameter -I$(BUILD)/ksft -static -o $@ \
 		tests/selftests/v3chkpt_test.c $(CODEC) $(ULDLIBS)
+
+$(BUILD)/vm_test: tests/selftests/vm_test.c tests/selftests/helpers.h $(KSFT_HDRS) \
+		include/uapi/linux/v3chkpt.h
+	$(CC) $(UCFLAGS) -Wno-sign-compare -Wno-unused-parameter -I$(BUILD)/ksft -static -o $@ \
+		tests/selftests/vm_test.c -lpthread
 
 $(BUILD)/bench: tests/bench/bench.c include/uapi/linux/v3chkpt.h
 	@mkdir -p $(BUILD)

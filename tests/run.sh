@@ -77,11 +77,11 @@ if [ -x build/fuzz_reader ]; then
 fi
 
 # 2. kselftests on Debian's kernel
-if [ -f build/debian/src/v3chkpt.ko ] && [ -x build/v3chkpt_test ]; then
+if [ -f build/debian/src/v3chkpt.ko ] && [ -x build/v3chkpt_test ] && [ -x build/vm_test ]; then
 	log "kselftests in QEMU (Debian $DEBIAN_ABI, TCG)"
 	if run_guest kselftest "$DEBIAN_VMLINUZ" tests/qemu/payload-kselftest.sh 1500 3G "$out" \
 		build/debian/src/v3chkpt.ko build/debian/src/tests/extstore/v3chkpt_extstore.ko \
-		build/v3chkpt build/v3chkpt_test \
+		build/v3chkpt build/v3chkpt_test build/vm_test \
 		build/compat32_test tests/selftests/cli_test.sh; then
 		sed -n '/V3CHKPT-GUEST-START/,/V3CHKPT-GUEST-END/p' \
 			"$out/kselftest/results.log" > "$out/kselftest.tap"

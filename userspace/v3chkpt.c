@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -35,6 +36,10 @@ static const struct { int err; const char *name; } errnames[] = {
 	{ EMSGSIZE, "EMSGSIZE" }, { EPROTONOSUPPORT, "EPROTONOSUPPORT" },
 	{ ESPIPE, "ESPIPE" },
 	{ EOPNOTSUPP, "EOPNOTSUPP" }, { EINTR, "EINTR" }, { EACCES, "EACCES" },
+	{ EALREADY, "EALREADY" }, { ESRCH, "ESRCH" }, { EAGAIN, "EAGAIN" },
+	{ ECANCELED, "ECANCELED" }, { ESHUTDOWN, "ESHUTDOWN" },
+	{ ETIMEDOUT, "ETIMEDOUT" }, { EFBIG, "EFBIG" },
+	{ ECONNREFUSED, "ECONNREFUSED" }, { ECONNRESET, "ECONNRESET" },
 };
 
 const char *errno_name(int err)
@@ -63,6 +68,17 @@ int fail_errno(const char *what, const char *detail)
 	return fail_err(errno, what, detail);
 }
 
+void cli_msg(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
 int usage_error(const char *synopsis)
 {
 	fprintf(stderr, "usage: %s %s\n(see %s --help)\n", prog, synopsis, prog);
@@ -85,15 +101,35 @@ static void print_usage(FILE *f)
 "  import FILE STORE:URL            store FILE's raw stream as a checkpoint\n"
 "  inspect FILE                     decode and verify a stream file ('-': stdin)\n"
 "\n"
+"  vm create NAME --mem SIZE --vcpus N [--workload KEY=VAL,...] [--devices LIST]\n"
+"                                   create a VM (paused)\n"
+"  vm list                          list VMs\n"
+"  vm run|pause|resume NAME         start, stop or restart a VM's vCPUs\n"
+"  vm step NAME COUNT               run COUNT steps per vCPU, then pause\n"
+"  vm digest NAME                   print the VM's state digests\n"
+"  vm destroy NAME                  stop and free a VM\n"
+"  save NAME STORE:URL [--skip mem,devs,cores,archdep]\n"
+"                                   checkpoint a VM (a running VM keeps running)\n"
+"  load NAME STORE:URL [--create]   restore a paused VM from a checkpoint\n"
+"                                   (--create: make the VM from it)\n"
+"\n"
 "SPEC is CONTEXT[#INSTANCE][@VERSION]/TAG (instance 0, version 1 if omitted;\n"
 "for get, @VERSION is the newest accepted).  Blobs of one context must be\n"
 "given together: a context once closed is never reopened.\n"
 "STORE:URL is e.g. memory:KEY (KEY: letters, digits, '.', '_', '-').\n"
 "\n"
+"VM NAME: up to 31 of letters, digits, '.', '_', '-'.  SIZE: bytes or with a\n"
+"K, M or G suffix (64M..64G, a multiple of 2M); N: 1..16 vCPUs.\n"
+"--workload keys (per vCPU; defaults in brackets): ws=PAGES [1024],\n"
+"write=PERCENT [30], pattern=seq|random|hotcold [random], accesses=N per\n"
+"step [64], io_every=STEPS [16], pace_us=USEC [100], seed=N [1].\n"
+"--devices: a comma list of pit,pic,uart,rtc,ioapic,lapic, or all [all].\n"
+"vm digest prints TOTAL mem=MEM vcpus=VCPUS devs=DEVS (xxh64, hex).\n"
+"\n"
 "Exit status: 0 success, 1 failure (the errno is named), 2 usage error.\n");
 }
 
-static int dev_open(void)
+int dev_open(void)
 {
 	int fd = open(V3CHKPT_DEVICE, O_RDWR | O_CLOEXEC);
 
@@ -102,12 +138,7 @@ static int dev_open(void)
 	return fd;
 }
 
-struct target {
-	char store[V3CHKPT_STORE_MAX];
-	const char *url;
-};
-
-static int parse_target(const char *arg, struct target *t)
+int parse_target(const char *arg, struct target *t)
 {
 	const char *colon = strchr(arg, ':');
 
@@ -544,21 +575,27 @@ static int cmd_version(int dev, int argc, char **argv)
 		return usage_error("version");
 	if (ioctl(dev, V3CHKPT_IOC_VERSION, &v))
 		return fail_errno("version", NULL);
-	printf("module: %s\nabi: %u\nstream format: %u.%u\nfeatures:%s%s%s\n",
+	printf("module: %s\nabi: %u\nstream format: %u.%u\nfeatures:%s%s%s%s\n",
 	       v.module_version, v.abi_version, v.format_major, v.format_minor,
 	       v.features & V3CHKPT_FEAT_MEMORY_STORE ? " memory-store" : "",
 	       v.features & V3CHKPT_FEAT_SESSIONS ? " sessions" : "",
-	       v.features & V3CHKPT_FEAT_RAW_STREAM ? " raw-stream" : "");
+	       v.features & V3CHKPT_FEAT_RAW_STREAM ? " raw-stream" : "",
+	       v.features & V3CHKPT_FEAT_VM ? " vm" : "");
 	return 0;
 }
 
+/* fn gets the open device; run parses first and opens it itself, if at all */
 static const struct {
 	const char *name;
 	int (*fn)(int dev, int argc, char **argv);
+	int (*run)(int argc, char **argv);
 } cmds[] = {
-	{ "version", cmd_version }, { "put", cmd_put }, { "get", cmd_get },
-	{ "list", cmd_list }, { "delete", cmd_delete },
-	{ "export", cmd_export }, { "import", cmd_import },
+	{ "version", cmd_version, NULL }, { "put", cmd_put, NULL },
+	{ "get", cmd_get, NULL }, { "list", cmd_list, NULL },
+	{ "delete", cmd_delete, NULL }, { "export", cmd_export, NULL },
+	{ "import", cmd_import, NULL }, { "inspect", NULL, cmd_inspect },
+	{ "vm", NULL, cmd_vm }, { "save", NULL, cmd_save },
+	{ "load", NULL, cmd_load },
 };
 
 int main(int argc, char **argv)
@@ -575,11 +612,11 @@ int main(int argc, char **argv)
 		print_usage(stdout);
 		return 0;
 	}
-	if (!strcmp(argv[1], "inspect"))
-		return cmd_inspect(argc - 1, argv + 1);
 	for (i = 0; i < ARRAY_SIZE(cmds); i++) {
 		if (strcmp(argv[1], cmds[i].name))
 			continue;
+		if (cmds[i].run)
+			return cmds[i].run(argc - 1, argv + 1);
 		dev = dev_open();
 		if (dev < 0)
 			return 1;

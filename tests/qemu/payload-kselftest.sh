@@ -11,6 +11,10 @@ rc=$?
 # anything else means it died and tests may be missing from the count.
 [ $rc -le 1 ]
 tap $? "v3chkpt_test ran to completion (exit $rc)"
+/vm_test
+rc=$?
+[ $rc -le 1 ]
+tap $? "vm_test ran to completion (exit $rc)"
 /compat32_test
 [ $? -le 1 ]
 tap $? "compat32_test ran to completion"

@@ -61,3 +61,88 @@ tap $? "cli: list and delete"
 $cli get nocolon x/y 2> /dev/null; [ $? = 2 ]
 tap $? "cli: malformed STORE:URL is a usage error"
 $cli delete memory:bad
+
+# VMs
+$cli version | grep -q "^features:.* vm"
+tap $? "cli: version lists the vm feature"
+
+$cli vm create clivm --mem 64M --vcpus 1 --workload ws=256,write=50,pattern=hotcold,seed=5 \
+	--devices all && $cli vm list > $w/vms &&
+head -1 $w/vms | grep -q "^NAME  *STATE  *MEMORY  *VCPUS  *STEPS  *ERROR" &&
+grep -Eq "^clivm +paused +64M +1 +0 +-$" $w/vms
+tap $? "cli: vm create, vm list shows it paused with 64M, 1 vCPU, 0 steps"
+
+$cli vm step clivm 100 && $cli vm list | grep -Eq "^clivm +paused +64M +1 +100 +-$"
+tap $? "cli: vm step runs COUNT steps, then the VM is paused"
+
+$cli vm digest clivm > $w/d1 && [ "$(wc -l < $w/d1)" = 1 ] &&
+grep -Eq '^[0-9a-f]{16} mem=[0-9a-f]{16} vcpus=[0-9a-f]{16} devs=[0-9a-f]{16}$' $w/d1
+tap $? "cli: vm digest prints one line: total, mem, vcpus, devs"
+
+$cli save clivm memory:clivm && $cli load clivm2 memory:clivm --create &&
+$cli vm list | grep -Eq "^clivm2 +paused +64M +1 " &&
+$cli vm digest clivm2 > $w/d2 && cmp -s $w/d1 $w/d2
+tap $? "cli: save, load --create: the digests are equal"
+
+cp $w/d1 $w/d0
+$cli vm step clivm 50 && $cli vm step clivm2 50 && $cli vm digest clivm > $w/d1 &&
+$cli vm digest clivm2 > $w/d2 && cmp -s $w/d1 $w/d2 && ! cmp -s $w/d0 $w/d1
+tap $? "cli: source and loaded copy stay equal as both step on"
+
+$cli vm run clivm && $cli vm list | grep -Eq "^clivm +running " &&
+{ $cli vm run clivm 2> $w/err; [ $? = 1 ] && grep -q EBUSY $w/err; } &&
+$cli vm pause clivm && $cli vm resume clivm && $cli vm pause clivm &&
+$cli vm list | grep -Eq "^clivm +paused "
+tap $? "cli: vm run, pause, resume (run of a running VM: EBUSY)"
+
+$cli save clivm memory:clivm-part --skip mem,devs && $cli load clivm2 memory:clivm-part 2> $w/err &&
+grep -q "skip" $w/err
+tap $? "cli: save --skip, and load says parts were skipped"
+
+$cli vm create clivm3 --mem=128M --vcpus=1 --workload ws=256,write=50,pattern=hotcold,seed=5 &&
+$cli vm digest clivm3 > $w/d3 &&
+{ $cli load clivm3 memory:clivm 2> $w/err; [ $? = 1 ]; } &&
+grep -q "load clivm3 from memory:clivm: ..*: Invalid argument (EINVAL)" $w/err &&
+$cli vm digest clivm3 | cmp -s - $w/d3
+tap $? "cli: a mismatched load exits 1 with the kernel's reason and EINVAL"
+
+r=0
+for args in "vm create x --mem 64M" "vm create x --vcpus 1" "vm create x --mem 64Q --vcpus 1" \
+	"vm create x --mem 64M --vcpus one" "vm create x --mem 64M --vcpus 1 --frob 1" \
+	"vm create x --mem 64M --vcpus 1 --workload ws" "vm create" "vm step clivm" \
+	"vm step clivm 0" "vm step clivm many" "vm frob clivm" "vm list x" "vm digest" \
+	"save clivm" "save clivm nocolon" "load clivm memory:x --force"; do
+	$cli $args 2> /dev/null
+	rc=$?
+	[ $rc = 2 ] || { echo "# '$args' exited $rc, not 2"; r=1; }
+done
+! $cli vm list | grep -q "^x "
+[ $? = 0 ] && [ $r = 0 ]
+tap $? "cli: vm, save and load usage errors exit 2"
+
+$cli vm create x --mem 64M --vcpus 1 --workload ws=4,colour=red 2> $w/err
+[ $? = 2 ] && grep -q "unknown key 'colour'" $w/err
+tap $? "cli: an unknown workload key is a usage error that names it"
+$cli vm create x --mem 64M --vcpus 1 --workload pattern=zigzag 2> $w/err
+[ $? = 2 ] && grep -q "unknown pattern 'zigzag'" $w/err
+tap $? "cli: an unknown workload pattern is a usage error that names it"
+$cli vm create x --mem 64M --vcpus 1 --devices pit,floppy 2> $w/err
+[ $? = 2 ] && grep -q "unknown device 'floppy'" $w/err
+tap $? "cli: an unknown device is a usage error that names it"
+$cli save clivm memory:x --skip mem,disk 2> $w/err
+[ $? = 2 ] && grep -q "disk" $w/err && ! $cli list | grep -q "^x "
+tap $? "cli: an unknown --skip part is a usage error that names it"
+
+r=0
+for args in "vm digest novm" "vm run novm" "vm pause novm" "vm step novm 1" \
+	"vm destroy novm" "save novm memory:novm" "load novm memory:clivm"; do
+	$cli $args 2> $w/err
+	rc=$?
+	[ $rc = 1 ] && grep -q ENOENT $w/err || { echo "# '$args' exited $rc: $(cat $w/err)"; r=1; }
+done
+[ $r = 0 ]
+tap $? "cli: a missing VM exits 1 with ENOENT"
+
+$cli vm destroy clivm && $cli vm destroy clivm2 && $cli vm destroy clivm3 &&
+! $cli vm list | grep -q "^clivm" && $cli delete memory:clivm && $cli delete memory:clivm-part
+tap $? "cli: vm destroy"
