@@ -399,9 +399,11 @@ static int vm_ctl(const char *what, const char *name, uint32_t op,
 	e = errno;
 	snprintf(label, sizeof(label), "vm %s", what);
 	r = fail_err(e, label, name);
-	if (e == EBUSY && op != V3CHKPT_VM_OP_DESTROY &&
-	    op != V3CHKPT_VM_OP_PAUSE)
+	if (e == EBUSY && op == V3CHKPT_VM_OP_STEP)
 		cli_msg("VM '%s' is not paused (vm pause %s first)", name, name);
+	else if (e == EBUSY && op != V3CHKPT_VM_OP_DESTROY &&
+		 op != V3CHKPT_VM_OP_PAUSE)
+		cli_msg("VM '%s' is already running or stepping", name);
 	return r;
 }
 
@@ -450,6 +452,23 @@ int cmd_vm(int argc, char **argv)
 	return usage_error("vm create|list|run|pause|resume|step|digest|destroy ...");
 }
 
+/* A load of a checkpoint saved with --skip keeps those parts of the VM. */
+static void note_skipped(const char *where, const char *name, uint32_t options)
+{
+	char list[64] = "";
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(skips); i++)
+		if (options & skips[i].bit)
+			snprintf(list + strlen(list), sizeof(list) - strlen(list),
+				 "%s%s", list[0] ? "," : "", skips[i].name);
+	if (options & ~V3CHKPT_SKIP_ALL)
+		snprintf(list + strlen(list), sizeof(list) - strlen(list),
+			 "%s0x%x", list[0] ? "," : "", options & ~V3CHKPT_SKIP_ALL);
+	cli_msg("note: %s was saved with --skip %s; %s kept its own", where,
+		list, name);
+}
+
 /* Save or load; on failure the kernel's reason and the errno. */
 static int vm_xfer(unsigned long cmd, const char *name,
 		   const char *where, const struct target *t, uint32_t flags,
@@ -471,8 +490,7 @@ static int vm_xfer(unsigned long cmd, const char *name,
 		return r;
 	if (r == 0) {
 		if (load && x.options)
-			cli_msg("note: the checkpoint was saved with --skip (options 0x%x); %s kept those parts",
-				x.options, name);
+			note_skipped(where, name, x.options);
 		return 0;
 	}
 	e = errno;

@@ -96,7 +96,7 @@ $cli vm list | grep -Eq "^clivm +paused "
 tap $? "cli: vm run, pause, resume (run of a running VM: EBUSY)"
 
 $cli save clivm memory:clivm-part --skip mem,devs && $cli load clivm2 memory:clivm-part 2> $w/err &&
-grep -q "skip" $w/err
+grep -q "saved with --skip mem,devs" $w/err
 tap $? "cli: save --skip, and load says parts were skipped"
 
 $cli vm create clivm3 --mem=128M --vcpus=1 --workload ws=256,write=50,pattern=hotcold,seed=5 &&

@@ -673,6 +673,7 @@ TEST_F_TIMEOUT(vm, destroy_running_and_stepping_vm, 300)
 	EXPECT_EQ(-ENOENT, vm_entry(self->fd, "doomed-run", &e));
 
 	ASSERT_EQ(0, vm_new(self->fd, "doomed-step", 64, 2, 0));
+	memset(&e, 0, sizeof(e));
 	ASSERT_EQ(0, pthread_create(&t, NULL, step_thread, &st));
 	for (i = 0; i < 6000; i++) {
 		if (vm_entry(self->fd, "doomed-step", &e) ||
