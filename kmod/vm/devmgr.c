@@ -55,8 +55,14 @@ void v3_devs_destroy(struct v3_vm *vm)
 	vm->ndevs = 0;
 }
 
+/*
+ * Route an access to the device decoding it.  Ranges may nest (the PIC
+ * pair's range spans 0x20-0xa1, around the PIT's and the RTC's): the
+ * narrowest range that holds the address wins.
+ */
 int v3_dev_io(struct v3_vm *vm, enum v3_io_space space, struct v3_io *io)
 {
+	struct v3_dev *best = NULL;
 	u32 i;
 	int ret;
 
@@ -69,12 +75,15 @@ int v3_dev_io(struct v3_vm *vm, enum v3_io_space space, struct v3_io *io)
 			continue;
 		if (ops->per_vcpu && d->instance != io->vcpu)
 			continue;
-		spin_lock(&d->lock);
-		ret = ops->io(d->state, io);
-		spin_unlock(&d->lock);
-		return ret;
+		if (!best || ops->len < best->ops->len)
+			best = d;
 	}
-	return -ENODEV;
+	if (!best)
+		return -ENODEV;
+	spin_lock(&best->lock);
+	ret = best->ops->io(best->state, io);
+	spin_unlock(&best->lock);
+	return ret;
 }
 
 int v3_devs_save(struct v3_chkpt *chkpt, struct v3_vm *vm)

@@ -43,7 +43,7 @@ v3chkpt load small memory:demo || echo "mismatched VM refused"
 v3chkpt export memory:demo /tmp/demo.v3c
 v3chkpt inspect /tmp/demo.v3c | head -20
 printf 'X' | dd of=/tmp/demo.v3c bs=1 seek=5000 conv=notrunc 2>/dev/null
-v3chkpt import memory:bad /tmp/demo.v3c
+v3chkpt import /tmp/demo.v3c memory:bad
 before=$(v3chkpt vm digest dst)
 v3chkpt load dst memory:bad || echo "corrupted checkpoint refused"
 [ "$before" = "$(v3chkpt vm digest dst)" ] && echo "and dst is unchanged"
