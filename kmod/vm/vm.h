@@ -58,9 +58,11 @@ int v3_mem_init(struct v3_mem *m, u64 bytes);
 void v3_mem_destroy(struct v3_mem *m);
 
 /* x86 architectural state, laid out without implicit padding. */
-enum { V3_RAX, V3_RCX, V3_RDX, V3_RBX, V3_RSP, V3_RBP, V3_RSI, V3_RDI,
-       V3_R8, V3_R9, V3_R10, V3_R11, V3_R12, V3_R13, V3_R14, V3_R15,
-       V3_NR_GPRS };
+enum {
+	V3_RAX, V3_RCX, V3_RDX, V3_RBX, V3_RSP, V3_RBP, V3_RSI, V3_RDI,
+	V3_R8, V3_R9, V3_R10, V3_R11, V3_R12, V3_R13, V3_R14, V3_R15,
+	V3_NR_GPRS
+};
 
 /* Attributes: type 3:0, S 4, DPL 6:5, P 7, AVL 8, L 9, D/B 10, G 11. */
 #define V3_SEG_ATTR_MASK	0x0fffU
@@ -78,8 +80,10 @@ struct v3_dtable {
 	u16 pad[3];
 };
 
-enum { V3_SEG_CS, V3_SEG_DS, V3_SEG_ES, V3_SEG_FS, V3_SEG_GS, V3_SEG_SS,
-       V3_SEG_LDTR, V3_SEG_TR, V3_NR_SEGS };
+enum {
+	V3_SEG_CS, V3_SEG_DS, V3_SEG_ES, V3_SEG_FS, V3_SEG_GS, V3_SEG_SS,
+	V3_SEG_LDTR, V3_SEG_TR, V3_NR_SEGS
+};
 
 /* The architecture-independent core state (SKIP_CORES leaves it out). */
 struct v3_vcpu_core {
