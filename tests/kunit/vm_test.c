@@ -6,6 +6,7 @@
  */
 #include <kunit/test.h>
 #include <linux/gfp.h>
+#include <linux/delay.h>
 #include <linux/io.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
@@ -282,6 +283,23 @@ static void vm_failed_load_changes_nothing(struct kunit *test)
 	v3_memstore_delete("kunit-cut");
 }
 
+static void vm_destroy_running(struct kunit *test)
+{
+	struct v3_vm *vm = kunit_vm(test, "kunit-run", 64ULL << 20, 2);
+	u64 steps;
+
+	KUNIT_ASSERT_EQ(test, v3_vm_run(vm), 0);
+	KUNIT_EXPECT_EQ(test, v3_vm_run(vm), -EBUSY);
+	KUNIT_EXPECT_EQ(test, v3_vm_step(vm, 5), -EBUSY);
+	msleep(200);
+	steps = READ_ONCE(vm->vcpus[0].core.gpr[V3_RBX]);
+	KUNIT_EXPECT_GT(test, steps, 0ULL);
+	KUNIT_EXPECT_EQ(test, vm->state, (u32)V3CHKPT_VM_RUNNING);
+	/* Destroy stops the vCPUs and frees it all (kmemleak checks later). */
+	KUNIT_EXPECT_EQ(test, v3_vm_destroy("kunit-run"), 0);
+	KUNIT_EXPECT_TRUE(test, IS_ERR(v3_vm_get("kunit-run")));
+}
+
 static struct kunit_case vm_cases[] = {
 	KUNIT_CASE(ept_walk_permissions),
 	KUNIT_CASE(ept_accessed_dirty),
@@ -289,6 +307,7 @@ static struct kunit_case vm_cases[] = {
 	KUNIT_CASE(vcpu_state_checks),
 	KUNIT_CASE(vm_step_save_load),
 	KUNIT_CASE(vm_failed_load_changes_nothing),
+	KUNIT_CASE(vm_destroy_running),
 	{}
 };
 
