@@ -11,6 +11,7 @@
 #include <v3chkpt/format.h>
 #include "internal.h"
 #include "uarg.h"
+#include "vm/vm.h"
 
 static int v3_ioc_version(unsigned long arg)
 {
@@ -29,7 +30,7 @@ static int v3_ioc_version(unsigned long arg)
 	v.format_major = V3C_FORMAT_MAJOR;
 	v.format_minor = V3C_FORMAT_MINOR;
 	v.features = V3CHKPT_FEAT_MEMORY_STORE | V3CHKPT_FEAT_SESSIONS |
-		     V3CHKPT_FEAT_RAW_STREAM;
+		     V3CHKPT_FEAT_RAW_STREAM | V3CHKPT_FEAT_VM;
 	strscpy(v.module_version, V3CHKPT_PRODUCER, sizeof(v.module_version));
 	if (copy_to_user((void __user *)arg, &v, min_t(u32, usize, sizeof(v))))
 		return -EFAULT;
@@ -133,6 +134,7 @@ static long v3_dev_ioctl(struct file *file, unsigned int cmd,
 	case _IOC_NR(V3CHKPT_IOC_OPEN):
 	case _IOC_NR(V3CHKPT_IOC_MEM_LIST):
 	case _IOC_NR(V3CHKPT_IOC_MEM_DELETE):
+	case _IOC_NR(V3CHKPT_IOC_VM_CREATE) ... _IOC_NR(V3CHKPT_IOC_VM_MAP):
 		break;
 	default:
 		return -ENOTTY;
@@ -144,8 +146,10 @@ static long v3_dev_ioctl(struct file *file, unsigned int cmd,
 		return v3_ioc_open(arg);
 	case _IOC_NR(V3CHKPT_IOC_MEM_LIST):
 		return v3_ioc_mem_list(arg);
-	default:
+	case _IOC_NR(V3CHKPT_IOC_MEM_DELETE):
 		return v3_ioc_mem_delete(arg);
+	default:
+		return v3_vm_ioctl(cmd, arg);
 	}
 }
 

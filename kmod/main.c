@@ -5,6 +5,7 @@
  */
 #include <linux/module.h>
 #include "internal.h"
+#include "vm/vm.h"
 
 static int __init v3chkpt_init(void)
 {
@@ -27,6 +28,8 @@ err_mem:
 static void __exit v3chkpt_exit(void)
 {
 	v3_chardev_exit();
+	/* No new VMs once the device is gone; stop and free the rest. */
+	v3_vms_exit();
 	v3_memstore_exit();
 }
 

@@ -1,6 +1,8 @@
 #!/bin/bash
-# make demo: boot Debian's stock kernel in QEMU, insmod v3chkpt.ko, save
-# and load through the memory store with the CLI, and inspect the stream.
+# make demo: boot Debian's stock kernel in QEMU, insmod v3chkpt.ko, run a
+# 256 MiB 2-vCPU VM, save it to the memory store, restore it into a fresh VM
+# and show both reach identical digests; refusals of a mismatched VM and of a
+# corrupted stream.
 # Never waits for the KUnit kernel.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -13,20 +15,47 @@ cat > build/demo/payload.sh <<'PAYLOAD'
 set -x
 insmod /v3chkpt.ko
 v3chkpt version
-printf 'rax=1 rbx=2 rip=0xfff0\n' > /tmp/regs
-dd if=/dev/urandom of=/tmp/ram bs=1M count=4 2>/dev/null
-v3chkpt put memory:demo "cpu#0@2/regs=/tmp/regs" "cpu#0@2/ram=/tmp/ram" "pit/state=/tmp/regs"
+# The issue's headline: a 256 MiB, 2-vCPU VM running the workload is paused,
+# saved to the memory store, loaded into a fresh VM, and both continue to
+# identical digests.
+v3chkpt vm create src --mem 256M --vcpus 2 --workload ws=4096,write=40,pattern=hotcold
+v3chkpt vm run src
+sleep 3
+v3chkpt vm pause src
+v3chkpt vm list
+v3chkpt save src memory:demo
 v3chkpt list
-v3chkpt get memory:demo "cpu/ram" /tmp/ram.back && cmp /tmp/ram /tmp/ram.back && echo "ROUND TRIP: 4 MiB identical"
+v3chkpt load dst memory:demo --create
+a=$(v3chkpt vm digest src); b=$(v3chkpt vm digest dst)
+echo "src: $a"; echo "dst: $b"
+[ "$a" = "$b" ] && echo "RESTORED: digests identical"
+v3chkpt vm step src 500
+v3chkpt vm step dst 500
+a=$(v3chkpt vm digest src); b=$(v3chkpt vm digest dst)
+echo "src: $a"; echo "dst: $b"
+[ "$a" = "$b" ] && echo "500 STEPS LATER: digests still identical"
+# A VM of another size refuses the checkpoint and is left as it was.
+v3chkpt vm create small --mem 128M --vcpus 2
+before=$(v3chkpt vm digest small)
+v3chkpt load small memory:demo || echo "mismatched VM refused"
+[ "$before" = "$(v3chkpt vm digest small)" ] && echo "and its digest is unchanged"
+# A corrupted stream is refused, and the target is unchanged.
 v3chkpt export memory:demo /tmp/demo.v3c
-v3chkpt inspect /tmp/demo.v3c
-printf 'X' | dd of=/tmp/demo.v3c bs=1 seek=200 conv=notrunc 2>/dev/null
-v3chkpt inspect /tmp/demo.v3c || echo "corrupted copy refused, as it must be"
-v3chkpt get memory:demo "cpu/nosuch" || echo "missing tag refused"
+v3chkpt inspect /tmp/demo.v3c | head -20
+printf 'X' | dd of=/tmp/demo.v3c bs=1 seek=5000 conv=notrunc 2>/dev/null
+v3chkpt import /tmp/demo.v3c memory:bad
+before=$(v3chkpt vm digest dst)
+v3chkpt load dst memory:bad || echo "corrupted checkpoint refused"
+[ "$before" = "$(v3chkpt vm digest dst)" ] && echo "and dst is unchanged"
+v3chkpt vm destroy src
+v3chkpt vm destroy dst
+v3chkpt vm destroy small
 v3chkpt delete memory:demo
+v3chkpt delete memory:bad
 rmmod v3chkpt
 PAYLOAD
-run_guest out "$DEBIAN_VMLINUZ" build/demo/payload.sh 300 1G build/demo \
+run_guest out "$DEBIAN_VMLINUZ" build/demo/payload.sh 600 2G build/demo \
 	build/debian/src/v3chkpt.ko build/v3chkpt
 sed -e '/V3CHKPT-GUEST-START/d' -e 's/^+ /$ /' build/demo/out/results.log
 grep -q "V3CHKPT-GUEST-END rc=0" build/demo/out/results.log
+grep -q "500 STEPS LATER: digests still identical" build/demo/out/results.log

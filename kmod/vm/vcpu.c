@@ -1,0 +1,443 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vCPUs: x86 architectural state (reset, field-by-field save and load,
+ * the checks a load makes) and the kernel thread that runs the workload.
+ */
+#include <linux/delay.h>
+#include <linux/kthread.h>
+#include <linux/sched.h>
+#include <linux/string.h>
+#include <asm/processor-flags.h>
+#include "vm.h"
+
+#define V3_CORE_VERSION		1
+#define V3_ARCHDEP_VERSION	1
+
+/* RFLAGS bits a processor can hold: bit 1 is always 1. */
+#define V3_RFLAGS_VALID		(0x3f7fd5ULL | X86_EFLAGS_FIXED)
+#define V3_CR0_VALID		0xe005003fULL
+#define V3_CR4_VALID		0x3777fffULL
+/* EFER: SCE, LME, LMA, NXE, SVME, LMSLE, FFXSR, TCE */
+#define V3_EFER_VALID		0xfd01ULL
+#define V3_APIC_BASE_VALID	(0xffffffffff000ULL | BIT(11) | BIT(10) | BIT(8))
+/* XSAVE: legacy area 512 bytes, header 64, AVX state 256 */
+#define V3_XSAVE_HDR		512
+#define V3_MXCSR_MASK		0xffffU
+
+static const char * const seg_names[V3_NR_SEGS] = {
+	"cs", "ds", "es", "fs", "gs", "ss", "ldtr", "tr",
+};
+
+static const char * const gpr_names[V3_NR_GPRS] = {
+	"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
+	"r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
+};
+
+static u32 xsave_size(u64 xcr0)
+{
+	return (xcr0 & BIT_ULL(2)) ? V3_XSAVE_HDR + 64 + 256 :
+				      V3_XSAVE_HDR + 64;
+}
+
+/* 64-bit mode after firmware handed over, as a VMM creates its vCPUs. */
+void v3_vcpu_reset(struct v3_vcpu *v)
+{
+	struct v3_vcpu_core *c = &v->core;
+	struct v3_vcpu_archdep *a = &v->arch;
+	const struct v3chkpt_workload *wl = &v->vm->cfg.workload;
+	u64 part = v->vm->mem.npages / v->vm->cfg.vcpus;
+	int i;
+
+	memset(c, 0, sizeof(*c));
+	memset(a, 0, sizeof(*a));
+	c->rip = 0x100000;
+	c->rflags = X86_EFLAGS_FIXED;
+	c->cr0 = X86_CR0_PE | X86_CR0_MP | X86_CR0_ET | X86_CR0_NE |
+		 X86_CR0_WP | X86_CR0_PG;
+	c->cr3 = 0x1000;
+	c->cr4 = X86_CR4_PAE | X86_CR4_PGE | X86_CR4_OSFXSR |
+		 X86_CR4_OSXMMEXCPT | X86_CR4_OSXSAVE;
+	c->efer = EFER_SCE | EFER_LME | EFER_LMA | EFER_NX;
+	c->dr6 = 0xffff0ff0;
+	c->dr7 = 0x400;
+	for (i = 0; i < V3_NR_SEGS; i++) {
+		c->seg[i].limit = 0xffffffff;
+		c->seg[i].selector = 0x18;
+		c->seg[i].attr = 0xc93;		/* data, present, 4 KiB */
+	}
+	c->seg[V3_SEG_CS].selector = 0x10;
+	c->seg[V3_SEG_CS].attr = 0xa9b;	/* 64-bit code */
+	c->seg[V3_SEG_LDTR].attr = 0x82;
+	c->seg[V3_SEG_LDTR].selector = 0;
+	c->seg[V3_SEG_TR].attr = 0x8b;
+	c->seg[V3_SEG_TR].selector = 0x28;
+	c->seg[V3_SEG_TR].limit = 0x67;
+	c->gdtr.base = 0x2000;
+	c->gdtr.limit = 0x37;
+	c->idtr.base = 0x3000;
+	c->idtr.limit = 0xfff;
+	/* The workload's registers: its part of memory and its seed. */
+	c->gpr[V3_RSI] = part * v->id;
+	c->gpr[V3_RDI] = wl->ws_pages;
+	c->gpr[V3_RDX] = wl->seed * 0x9e3779b97f4a7c15ULL + v->id + 1;
+	c->gpr[V3_RSP] = 0x8000;
+
+	a->star = 0x0023001000000000ULL;
+	a->lstar = 0xffffffff81000000ULL;
+	a->sfmask = 0x47700;
+	a->apic_base = 0xfee00000 | BIT(11) | (v->id ? 0 : BIT(8));
+	a->xcr0 = V3_XCR0_SUPPORTED;
+	a->xsave_size = xsave_size(a->xcr0);
+	/* FCW 0x37f, MXCSR 0x1f80, MXCSR_MASK, XSTATE_BV x87|SSE */
+	*(u16 *)&a->xsave[0] = 0x37f;
+	*(u32 *)&a->xsave[24] = 0x1f80;
+	*(u32 *)&a->xsave[28] = V3_MXCSR_MASK;
+	a->xsave[V3_XSAVE_HDR] = 0x3;
+}
+
+static int save_seg(struct v3_chkpt_ctx *ctx, const char *name,
+		    const struct v3_seg *s)
+{
+	char tag[24];
+	int ret;
+
+	snprintf(tag, sizeof(tag), "%s.base", name);
+	ret = V3_CHKPT_SAVE(ctx, tag, s->base);
+	snprintf(tag, sizeof(tag), "%s.limit", name);
+	ret = ret ?: V3_CHKPT_SAVE(ctx, tag, s->limit);
+	snprintf(tag, sizeof(tag), "%s.selector", name);
+	ret = ret ?: V3_CHKPT_SAVE(ctx, tag, s->selector);
+	snprintf(tag, sizeof(tag), "%s.attr", name);
+	return ret ?: V3_CHKPT_SAVE(ctx, tag, s->attr);
+}
+
+static int load_seg(struct v3_chkpt_ctx *ctx, const char *name,
+		    struct v3_seg *s)
+{
+	char tag[24];
+	int ret;
+
+	snprintf(tag, sizeof(tag), "%s.base", name);
+	ret = V3_CHKPT_LOAD(ctx, tag, s->base);
+	snprintf(tag, sizeof(tag), "%s.limit", name);
+	ret = ret ?: V3_CHKPT_LOAD(ctx, tag, s->limit);
+	snprintf(tag, sizeof(tag), "%s.selector", name);
+	ret = ret ?: V3_CHKPT_LOAD(ctx, tag, s->selector);
+	snprintf(tag, sizeof(tag), "%s.attr", name);
+	return ret ?: V3_CHKPT_LOAD(ctx, tag, s->attr);
+}
+
+static int save_core(struct v3_chkpt_ctx *ctx, const struct v3_vcpu_core *c)
+{
+	int i, ret = 0;
+
+	for (i = 0; i < V3_NR_GPRS && !ret; i++)
+		ret = V3_CHKPT_SAVE(ctx, gpr_names[i], c->gpr[i]);
+	V3_CHKPT_SAVE(ctx, "rip", c->rip, fail);
+	V3_CHKPT_SAVE(ctx, "rflags", c->rflags, fail);
+	V3_CHKPT_SAVE(ctx, "cr0", c->cr0, fail);
+	V3_CHKPT_SAVE(ctx, "cr2", c->cr2, fail);
+	V3_CHKPT_SAVE(ctx, "cr3", c->cr3, fail);
+	V3_CHKPT_SAVE(ctx, "cr4", c->cr4, fail);
+	V3_CHKPT_SAVE(ctx, "cr8", c->cr8, fail);
+	V3_CHKPT_SAVE(ctx, "efer", c->efer, fail);
+	V3_CHKPT_SAVE(ctx, "dr0", c->dr[0], fail);
+	V3_CHKPT_SAVE(ctx, "dr1", c->dr[1], fail);
+	V3_CHKPT_SAVE(ctx, "dr2", c->dr[2], fail);
+	V3_CHKPT_SAVE(ctx, "dr3", c->dr[3], fail);
+	V3_CHKPT_SAVE(ctx, "dr6", c->dr6, fail);
+	V3_CHKPT_SAVE(ctx, "dr7", c->dr7, fail);
+	for (i = 0; i < V3_NR_SEGS && !ret; i++)
+		ret = save_seg(ctx, seg_names[i], &c->seg[i]);
+	V3_CHKPT_SAVE(ctx, "gdtr.base", c->gdtr.base, fail);
+	V3_CHKPT_SAVE(ctx, "gdtr.limit", c->gdtr.limit, fail);
+	V3_CHKPT_SAVE(ctx, "idtr.base", c->idtr.base, fail);
+	V3_CHKPT_SAVE(ctx, "idtr.limit", c->idtr.limit, fail);
+	return ret;
+fail:
+	return v3_chkpt_ctx_error(ctx);
+}
+
+static int load_core(struct v3_chkpt_ctx *ctx, struct v3_vcpu_core *c)
+{
+	int i, ret = 0;
+
+	for (i = 0; i < V3_NR_GPRS && !ret; i++)
+		ret = V3_CHKPT_LOAD(ctx, gpr_names[i], c->gpr[i]);
+	V3_CHKPT_LOAD(ctx, "rip", c->rip, fail);
+	V3_CHKPT_LOAD(ctx, "rflags", c->rflags, fail);
+	V3_CHKPT_LOAD(ctx, "cr0", c->cr0, fail);
+	V3_CHKPT_LOAD(ctx, "cr2", c->cr2, fail);
+	V3_CHKPT_LOAD(ctx, "cr3", c->cr3, fail);
+	V3_CHKPT_LOAD(ctx, "cr4", c->cr4, fail);
+	V3_CHKPT_LOAD(ctx, "cr8", c->cr8, fail);
+	V3_CHKPT_LOAD(ctx, "efer", c->efer, fail);
+	V3_CHKPT_LOAD(ctx, "dr0", c->dr[0], fail);
+	V3_CHKPT_LOAD(ctx, "dr1", c->dr[1], fail);
+	V3_CHKPT_LOAD(ctx, "dr2", c->dr[2], fail);
+	V3_CHKPT_LOAD(ctx, "dr3", c->dr[3], fail);
+	V3_CHKPT_LOAD(ctx, "dr6", c->dr6, fail);
+	V3_CHKPT_LOAD(ctx, "dr7", c->dr7, fail);
+	for (i = 0; i < V3_NR_SEGS && !ret; i++)
+		ret = load_seg(ctx, seg_names[i], &c->seg[i]);
+	V3_CHKPT_LOAD(ctx, "gdtr.base", c->gdtr.base, fail);
+	V3_CHKPT_LOAD(ctx, "gdtr.limit", c->gdtr.limit, fail);
+	V3_CHKPT_LOAD(ctx, "idtr.base", c->idtr.base, fail);
+	V3_CHKPT_LOAD(ctx, "idtr.limit", c->idtr.limit, fail);
+	return ret;
+fail:
+	return v3_chkpt_ctx_error(ctx);
+}
+
+static int save_archdep(struct v3_chkpt_ctx *ctx,
+			const struct v3_vcpu_archdep *a)
+{
+	V3_CHKPT_SAVE(ctx, "msr.star", a->star, fail);
+	V3_CHKPT_SAVE(ctx, "msr.lstar", a->lstar, fail);
+	V3_CHKPT_SAVE(ctx, "msr.cstar", a->cstar, fail);
+	V3_CHKPT_SAVE(ctx, "msr.sfmask", a->sfmask, fail);
+	V3_CHKPT_SAVE(ctx, "msr.kernel_gs_base", a->kernel_gs_base, fail);
+	V3_CHKPT_SAVE(ctx, "msr.sysenter_cs", a->sysenter_cs, fail);
+	V3_CHKPT_SAVE(ctx, "msr.sysenter_esp", a->sysenter_esp, fail);
+	V3_CHKPT_SAVE(ctx, "msr.sysenter_eip", a->sysenter_eip, fail);
+	V3_CHKPT_SAVE(ctx, "tsc", a->tsc, fail);
+	V3_CHKPT_SAVE(ctx, "apic_base", a->apic_base, fail);
+	V3_CHKPT_SAVE(ctx, "xcr0", a->xcr0, fail);
+	/* A bounded blob: its length says which components it holds. */
+	return v3_chkpt_save(ctx, "xsave", a->xsave_size, a->xsave);
+fail:
+	return v3_chkpt_ctx_error(ctx);
+}
+
+static int load_archdep(struct v3_chkpt_ctx *ctx, struct v3_vcpu_archdep *a,
+			u32 id, struct v3_vm_err *err)
+{
+	s64 len;
+
+	V3_CHKPT_LOAD(ctx, "msr.star", a->star, fail);
+	V3_CHKPT_LOAD(ctx, "msr.lstar", a->lstar, fail);
+	V3_CHKPT_LOAD(ctx, "msr.cstar", a->cstar, fail);
+	V3_CHKPT_LOAD(ctx, "msr.sfmask", a->sfmask, fail);
+	V3_CHKPT_LOAD(ctx, "msr.kernel_gs_base", a->kernel_gs_base, fail);
+	V3_CHKPT_LOAD(ctx, "msr.sysenter_cs", a->sysenter_cs, fail);
+	V3_CHKPT_LOAD(ctx, "msr.sysenter_esp", a->sysenter_esp, fail);
+	V3_CHKPT_LOAD(ctx, "msr.sysenter_eip", a->sysenter_eip, fail);
+	V3_CHKPT_LOAD(ctx, "tsc", a->tsc, fail);
+	V3_CHKPT_LOAD(ctx, "apic_base", a->apic_base, fail);
+	V3_CHKPT_LOAD(ctx, "xcr0", a->xcr0, fail);
+	len = v3_chkpt_blob_len(ctx, "xsave");
+	if (len < 0)
+		return v3_vm_fail(err, len, "vcpu%u: no xsave area (%lld)", id,
+				  len);
+	if (len > V3_XSAVE_MAX || len < V3_XSAVE_HDR + 64)
+		return v3_vm_fail(err, -ERANGE,
+				  "vcpu%u: xsave area of %lld bytes (%u..%u)",
+				  id, len, V3_XSAVE_HDR + 64, V3_XSAVE_MAX);
+	a->xsave_size = len;
+	if (v3_chkpt_load(ctx, "xsave", len, a->xsave))
+		goto fail;
+	return 0;
+fail:
+	return v3_vm_fail(err, v3_chkpt_ctx_error(ctx),
+			  "vcpu%u: bad or missing record (%d)", id,
+			  v3_chkpt_ctx_error(ctx));
+}
+
+static bool canonical(u64 a)
+{
+	return (u64)((s64)(a << 16) >> 16) == a;
+}
+
+int v3_vcpu_core_check(const struct v3_vcpu_core *c, u32 id,
+		       struct v3_vm_err *err)
+{
+	int i;
+
+#define BAD(fmt, ...) v3_vm_fail(err, -ERANGE, "vcpu%u: " fmt, id, ##__VA_ARGS__)
+	if ((c->rflags & ~V3_RFLAGS_VALID) || !(c->rflags & X86_EFLAGS_FIXED))
+		return BAD("rflags 0x%llx has reserved bits wrong", c->rflags);
+	if (c->cr0 & ~V3_CR0_VALID)
+		return BAD("cr0 0x%llx has reserved bits set", c->cr0);
+	if ((c->cr0 & X86_CR0_PG) && !(c->cr0 & X86_CR0_PE))
+		return BAD("cr0 0x%llx: paging without protection", c->cr0);
+	if (c->cr4 & ~V3_CR4_VALID)
+		return BAD("cr4 0x%llx has reserved bits set", c->cr4);
+	if (c->cr8 > 15)
+		return BAD("cr8 %llu > 15", c->cr8);
+	if (c->efer & ~V3_EFER_VALID)
+		return BAD("efer 0x%llx has reserved bits set", c->efer);
+	if (!!(c->efer & EFER_LMA) !=
+	    (!!(c->efer & EFER_LME) && !!(c->cr0 & X86_CR0_PG)))
+		return BAD("efer.LMA does not match efer.LME and cr0.PG");
+	if ((c->dr6 | c->dr7) >> 32)
+		return BAD("dr6/dr7 have bits above 31 set");
+	for (i = 0; i < V3_NR_SEGS; i++)
+		if (c->seg[i].attr & ~V3_SEG_ATTR_MASK)
+			return BAD("%s attributes 0x%x have reserved bits",
+				   seg_names[i], c->seg[i].attr);
+	if (!canonical(c->rip) || !canonical(c->gdtr.base) ||
+	    !canonical(c->idtr.base))
+		return BAD("non-canonical rip or descriptor table base");
+	return 0;
+}
+
+int v3_vcpu_archdep_check(const struct v3_vcpu_archdep *a, u32 id,
+			  struct v3_vm_err *err)
+{
+	u64 bv, comp;
+	u32 mxcsr;
+
+	if (!canonical(a->lstar) || !canonical(a->cstar) ||
+	    !canonical(a->kernel_gs_base) || !canonical(a->sysenter_esp) ||
+	    !canonical(a->sysenter_eip))
+		return BAD("a syscall MSR holds a non-canonical address");
+	if (a->sysenter_cs >> 32)
+		return BAD("sysenter_cs 0x%llx too wide", a->sysenter_cs);
+	if (a->apic_base & ~V3_APIC_BASE_VALID)
+		return BAD("apic_base 0x%llx has reserved bits set",
+			   a->apic_base);
+	if (!(a->xcr0 & 1) || (a->xcr0 & ~V3_XCR0_SUPPORTED) ||
+	    ((a->xcr0 & 4) && !(a->xcr0 & 2)))
+		return BAD("xcr0 0x%llx not supported", a->xcr0);
+	if (a->xsave_size != xsave_size(a->xcr0))
+		return BAD("xsave area of %u bytes, xcr0 0x%llx needs %u",
+			   a->xsave_size, a->xcr0, xsave_size(a->xcr0));
+	memcpy(&mxcsr, &a->xsave[24], sizeof(mxcsr));
+	memcpy(&bv, &a->xsave[V3_XSAVE_HDR], sizeof(bv));
+	memcpy(&comp, &a->xsave[V3_XSAVE_HDR + 8], sizeof(comp));
+	if (mxcsr & ~V3_MXCSR_MASK)
+		return BAD("mxcsr 0x%x has reserved bits set", mxcsr);
+	if (bv & ~a->xcr0)
+		return BAD("xstate_bv 0x%llx not in xcr0 0x%llx", bv, a->xcr0);
+	if (comp || memchr_inv(&a->xsave[V3_XSAVE_HDR + 16], 0, 48))
+		return BAD("xsave header reserved bytes are not zero");
+	return 0;
+#undef BAD
+}
+
+int v3_vcpu_save(struct v3_chkpt *chkpt, const struct v3_vcpu *v, u32 opts)
+{
+	struct v3_chkpt_ctx *ctx;
+	int ret;
+
+	if (!(opts & V3CHKPT_SKIP_CORES)) {
+		ctx = v3_chkpt_open_ctx(chkpt, "core", v->id, V3_CORE_VERSION,
+					V3_CORE_VERSION);
+		if (IS_ERR(ctx))
+			return PTR_ERR(ctx);
+		ret = save_core(ctx, &v->core);
+		ret = v3_chkpt_close_ctx(ctx) ?: ret;
+		if (ret)
+			return ret;
+	}
+	if (!(opts & V3CHKPT_SKIP_ARCHDEP)) {
+		ctx = v3_chkpt_open_ctx(chkpt, "archdep", v->id,
+					V3_ARCHDEP_VERSION, V3_ARCHDEP_VERSION);
+		if (IS_ERR(ctx))
+			return PTR_ERR(ctx);
+		ret = save_archdep(ctx, &v->arch);
+		ret = v3_chkpt_close_ctx(ctx) ?: ret;
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int v3_vcpu_load(struct v3_chkpt *chkpt, u32 id, u32 opts,
+		 struct v3_vcpu_core *core, struct v3_vcpu_archdep *arch,
+		 struct v3_vm_err *err)
+{
+	struct v3_chkpt_ctx *ctx;
+	int ret;
+
+	if (!(opts & V3CHKPT_SKIP_CORES)) {
+		ctx = v3_chkpt_open_ctx(chkpt, "core", id, V3_CORE_VERSION,
+					V3_CORE_VERSION);
+		if (IS_ERR(ctx))
+			return v3_vm_fail(err, PTR_ERR(ctx),
+					  "vcpu%u core state: cannot open (%ld)",
+					  id, PTR_ERR(ctx));
+		memset(core, 0, sizeof(*core));
+		ret = load_core(ctx, core);
+		if (ret)
+			v3_vm_fail(err, ret, "vcpu%u core state: bad record (%d)",
+				   id, ret);
+		ret = v3_chkpt_close_ctx(ctx) ?: ret;
+		ret = ret ?: v3_vcpu_core_check(core, id, err);
+		if (ret)
+			return v3_vm_fail(err, ret, "vcpu%u core state (%d)",
+					  id, ret);
+	}
+	if (!(opts & V3CHKPT_SKIP_ARCHDEP)) {
+		ctx = v3_chkpt_open_ctx(chkpt, "archdep", id,
+					V3_ARCHDEP_VERSION, V3_ARCHDEP_VERSION);
+		if (IS_ERR(ctx))
+			return v3_vm_fail(err, PTR_ERR(ctx),
+					  "vcpu%u archdep state: cannot open (%ld)",
+					  id, PTR_ERR(ctx));
+		memset(arch, 0, sizeof(*arch));
+		ret = load_archdep(ctx, arch, id, err);
+		ret = v3_chkpt_close_ctx(ctx) ?: ret;
+		ret = ret ?: v3_vcpu_archdep_check(arch, id, err);
+		if (ret)
+			return v3_vm_fail(err, ret, "vcpu%u archdep state (%d)",
+					  id, ret);
+	}
+	return 0;
+}
+
+/* Take the next step if the budget allows; false parks the vCPU. */
+static bool vcpu_claim_step(struct v3_vcpu *v)
+{
+	struct v3_vm *vm = v->vm;
+	bool go;
+
+	spin_lock(&vm->run_lock);
+	go = v->budget && !v->error && !kthread_should_stop();
+	if (go && v->budget != U64_MAX)
+		v->budget--;
+	v->active = go;
+	spin_unlock(&vm->run_lock);
+	if (!go)
+		wake_up_all(&vm->idle_wq);
+	return go;
+}
+
+static bool vcpu_runnable(struct v3_vcpu *v)
+{
+	bool r;
+
+	spin_lock(&v->vm->run_lock);
+	r = v->budget && !v->error;
+	spin_unlock(&v->vm->run_lock);
+	return r || kthread_should_stop();
+}
+
+int v3_vcpu_thread(void *data)
+{
+	struct v3_vcpu *v = data;
+	u32 pace = v->vm->cfg.workload.pace_us;
+
+	while (!kthread_should_stop()) {
+		wait_event_interruptible(v->vm->run_wq, vcpu_runnable(v));
+		while (vcpu_claim_step(v)) {
+			int ret = v3_workload_step(v);
+
+			if (ret) {
+				spin_lock(&v->vm->run_lock);
+				v->error = ret;
+				v->budget = 0;
+				spin_unlock(&v->vm->run_lock);
+				pr_warn_ratelimited("v3chkpt: VM %s vcpu%u faulted (%d) at step %llu\n",
+						    v->vm->name, v->id, ret,
+						    v->core.gpr[V3_RBX]);
+			}
+			/* A guest idles in HLT between ticks. */
+			if (pace)
+				usleep_range(pace, pace + pace / 4 + 1);
+			else
+				cond_resched();
+		}
+	}
+	return 0;
+}

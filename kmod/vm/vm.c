@@ -1,0 +1,402 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * VMs: named kernel objects that outlive the process that created them
+ * until destroyed (or the module is unloaded), and their run control.
+ */
+#include <linux/kthread.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include "vm.h"
+
+static LIST_HEAD(v3_vms);
+static DEFINE_MUTEX(v3_vms_lock);
+
+/* Fill in defaults and check a configuration; -EINVAL with a reason. */
+int v3_vm_config_check(struct v3chkpt_vm_config *cfg, struct v3_vm_err *err)
+{
+	struct v3chkpt_workload *wl = &cfg->workload;
+	u64 part;
+
+	if (!cfg->devices)
+		cfg->devices = V3CHKPT_DEV_ALL;
+	if (!wl->ws_pages)
+		wl->ws_pages = 1024;
+	if (!wl->write_pct)
+		wl->write_pct = 30;
+	if (!wl->accesses)
+		wl->accesses = 64;
+	if (!wl->io_every)
+		wl->io_every = 16;
+	if (!wl->pace_us)
+		wl->pace_us = 100;
+	if (!wl->seed)
+		wl->seed = 1;
+	if (cfg->reserved[0] || cfg->reserved[1] || wl->reserved[0] ||
+	    wl->reserved[1])
+		return v3_vm_fail(err, -EINVAL, "reserved fields must be zero");
+	if (cfg->mem_bytes < V3CHKPT_VM_MEM_MIN ||
+	    cfg->mem_bytes > V3CHKPT_VM_MEM_MAX ||
+	    cfg->mem_bytes & ((2ULL << 20) - 1))
+		return v3_vm_fail(err, -EINVAL,
+				  "memory %llu bytes: need 64 MiB..64 GiB in 2 MiB steps",
+				  cfg->mem_bytes);
+	if (!cfg->vcpus || cfg->vcpus > V3CHKPT_VM_VCPUS_MAX)
+		return v3_vm_fail(err, -EINVAL, "vcpus %u: need 1..%u",
+				  cfg->vcpus, V3CHKPT_VM_VCPUS_MAX);
+	if (cfg->devices & ~V3CHKPT_DEV_ALL)
+		return v3_vm_fail(err, -EINVAL, "unknown devices 0x%x",
+				  cfg->devices & ~V3CHKPT_DEV_ALL);
+	part = (cfg->mem_bytes >> PAGE_SHIFT) / cfg->vcpus;
+	if (wl->ws_pages > part)
+		return v3_vm_fail(err, -EINVAL,
+				  "working set %u pages > %llu pages per vcpu",
+				  wl->ws_pages, part);
+	if (wl->write_pct > 100)
+		return v3_vm_fail(err, -EINVAL, "write percentage %u > 100",
+				  wl->write_pct);
+	if (wl->pattern > V3CHKPT_WL_HOTCOLD)
+		return v3_vm_fail(err, -EINVAL, "unknown pattern %u",
+				  wl->pattern);
+	if (wl->accesses > 4096)
+		return v3_vm_fail(err, -EINVAL, "accesses per step %u > 4096",
+				  wl->accesses);
+	if (wl->pace_us > 1000000)
+		return v3_vm_fail(err, -EINVAL, "pace %u us > 1 s",
+				  wl->pace_us);
+	return 0;
+}
+
+static void v3_vm_free(struct kref *ref)
+{
+	struct v3_vm *vm = container_of(ref, struct v3_vm, ref);
+
+	v3_devs_destroy(vm);
+	v3_mem_destroy(&vm->mem);
+	kvfree(vm->vcpus);
+	kfree(vm);
+}
+
+void v3_vm_put(struct v3_vm *vm)
+{
+	kref_put(&vm->ref, v3_vm_free);
+}
+
+static void v3_vm_stop_threads(struct v3_vm *vm)
+{
+	u32 i;
+
+	for (i = 0; i < vm->cfg.vcpus; i++) {
+		if (vm->vcpus[i].thread)
+			kthread_stop(vm->vcpus[i].thread);
+		vm->vcpus[i].thread = NULL;
+	}
+}
+
+/* A paused, unlisted VM with power-on state; @cfg already checked. */
+struct v3_vm *v3_vm_alloc(const struct v3chkpt_vm_config *cfg)
+{
+	struct v3_vm *vm;
+	int ret = -ENOMEM;
+	u32 i;
+
+	vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
+	if (!vm)
+		return ERR_PTR(-ENOMEM);
+	kref_init(&vm->ref);
+	INIT_LIST_HEAD(&vm->node);
+	vm->cfg = *cfg;
+	mutex_init(&vm->lock);
+	spin_lock_init(&vm->run_lock);
+	init_waitqueue_head(&vm->run_wq);
+	init_waitqueue_head(&vm->idle_wq);
+	vm->state = V3CHKPT_VM_PAUSED;
+	vm->vcpus = kvcalloc(cfg->vcpus, sizeof(*vm->vcpus),
+			     GFP_KERNEL_ACCOUNT);
+	if (!vm->vcpus)
+		goto err;
+	ret = v3_mem_init(&vm->mem, cfg->mem_bytes);
+	if (ret)
+		goto err;
+	ret = v3_devs_init(vm);
+	if (ret)
+		goto err;
+	for (i = 0; i < cfg->vcpus; i++) {
+		struct v3_vcpu *v = &vm->vcpus[i];
+
+		v->vm = vm;
+		v->id = i;
+		v3_vcpu_reset(v);
+	}
+	for (i = 0; i < cfg->vcpus; i++) {
+		struct task_struct *t;
+
+		t = kthread_run(v3_vcpu_thread, &vm->vcpus[i], "v3vcpu/%u", i);
+		if (IS_ERR(t)) {
+			ret = PTR_ERR(t);
+			goto err_threads;
+		}
+		vm->vcpus[i].thread = t;
+	}
+	return vm;
+
+err_threads:
+	v3_vm_stop_threads(vm);
+err:
+	v3_vm_put(vm);
+	return ERR_PTR(ret);
+}
+
+static struct v3_vm *v3_vm_find(const char *name)
+{
+	struct v3_vm *vm;
+
+	list_for_each_entry(vm, &v3_vms, node)
+		if (!strcmp(vm->name, name))
+			return vm;
+	return NULL;
+}
+
+/* List @vm under @name; the list holds the caller's reference. */
+int v3_vm_publish(struct v3_vm *vm, const char *name)
+{
+	int ret = 0;
+
+	mutex_lock(&v3_vms_lock);
+	if (v3_vm_find(name)) {
+		ret = -EEXIST;
+	} else {
+		strscpy(vm->name, name, sizeof(vm->name));
+		list_add_tail(&vm->node, &v3_vms);
+	}
+	mutex_unlock(&v3_vms_lock);
+	return ret;
+}
+
+struct v3_vm *v3_vm_get(const char *name)
+{
+	struct v3_vm *vm;
+
+	mutex_lock(&v3_vms_lock);
+	vm = v3_vm_find(name);
+	if (vm)
+		kref_get(&vm->ref);
+	mutex_unlock(&v3_vms_lock);
+	return vm ?: ERR_PTR(-ENOENT);
+}
+
+static bool v3_vm_idle(struct v3_vm *vm)
+{
+	bool idle = true;
+	u32 i;
+
+	spin_lock(&vm->run_lock);
+	for (i = 0; i < vm->cfg.vcpus; i++)
+		if (vm->vcpus[i].active || vm->vcpus[i].budget)
+			idle = false;
+	spin_unlock(&vm->run_lock);
+	return idle;
+}
+
+static void v3_vm_set_budgets(struct v3_vm *vm, u64 budget)
+{
+	u32 i;
+
+	spin_lock(&vm->run_lock);
+	for (i = 0; i < vm->cfg.vcpus; i++)
+		vm->vcpus[i].budget = vm->vcpus[i].error ? 0 : budget;
+	spin_unlock(&vm->run_lock);
+	if (budget)
+		wake_up_all(&vm->run_wq);
+}
+
+static int v3_vm_fault(struct v3_vm *vm)
+{
+	u32 i;
+
+	for (i = 0; i < vm->cfg.vcpus; i++)
+		if (vm->vcpus[i].error)
+			return vm->vcpus[i].error;
+	return 0;
+}
+
+/* Stop every vCPU at a step boundary and wait for it; lock held. */
+static void v3_vm_stop(struct v3_vm *vm)
+{
+	v3_vm_set_budgets(vm, 0);
+	wait_event(vm->idle_wq, v3_vm_idle(vm));
+	if (vm->state == V3CHKPT_VM_STEPPING)
+		vm->step_cut = true;
+	vm->state = v3_vm_fault(vm) ? V3CHKPT_VM_FAILED : V3CHKPT_VM_PAUSED;
+}
+
+int v3_vm_run(struct v3_vm *vm)
+{
+	int ret = 0;
+
+	mutex_lock(&vm->lock);
+	if (vm->state == V3CHKPT_VM_RUNNING ||
+	    vm->state == V3CHKPT_VM_STEPPING)
+		ret = -EBUSY;
+	else if (vm->state == V3CHKPT_VM_FAILED)
+		ret = -EIO;	/* load a checkpoint into it, or destroy it */
+	if (!ret) {
+		vm->state = V3CHKPT_VM_RUNNING;
+		v3_vm_set_budgets(vm, U64_MAX);
+	}
+	mutex_unlock(&vm->lock);
+	return ret;
+}
+
+int v3_vm_pause(struct v3_vm *vm)
+{
+	mutex_lock(&vm->lock);
+	v3_vm_stop(vm);
+	mutex_unlock(&vm->lock);
+	return 0;
+}
+
+/*
+ * Run exactly @count steps on every vCPU.  The lock is dropped while
+ * waiting, so pause and destroy can cut it short (-EINTR).
+ */
+int v3_vm_step(struct v3_vm *vm, u64 count)
+{
+	int ret = 0;
+
+	if (!count || count == U64_MAX)
+		return -EINVAL;
+	mutex_lock(&vm->lock);
+	if (vm->state == V3CHKPT_VM_RUNNING ||
+	    vm->state == V3CHKPT_VM_STEPPING)
+		ret = -EBUSY;
+	else if (vm->state == V3CHKPT_VM_FAILED)
+		ret = -EIO;
+	if (!ret) {
+		vm->state = V3CHKPT_VM_STEPPING;
+		vm->step_cut = false;
+		v3_vm_set_budgets(vm, count);
+	}
+	mutex_unlock(&vm->lock);
+	if (ret)
+		return ret;
+	if (wait_event_killable(vm->idle_wq, v3_vm_idle(vm)))
+		ret = -EINTR;
+	mutex_lock(&vm->lock);
+	if (vm->state == V3CHKPT_VM_STEPPING) {
+		if (v3_vm_idle(vm))
+			vm->state = v3_vm_fault(vm) ? V3CHKPT_VM_FAILED :
+						      V3CHKPT_VM_PAUSED;
+		else
+			v3_vm_stop(vm);	/* killed: cut it short */
+	}
+	if (vm->step_cut)
+		ret = -EINTR;
+	else if (!ret)
+		ret = v3_vm_fault(vm) ? -EIO : 0;
+	mutex_unlock(&vm->lock);
+	return ret;
+}
+
+/*
+ * Take the lock and pause the VM for a consistent look at its state;
+ * -EBUSY while a STEP runs.
+ */
+int v3_vm_hold(struct v3_vm *vm, bool *was_running)
+{
+	mutex_lock(&vm->lock);
+	if (vm->state == V3CHKPT_VM_STEPPING) {
+		mutex_unlock(&vm->lock);
+		return -EBUSY;
+	}
+	*was_running = vm->state == V3CHKPT_VM_RUNNING;
+	if (*was_running)
+		v3_vm_stop(vm);
+	return 0;
+}
+
+void v3_vm_release(struct v3_vm *vm, bool was_running)
+{
+	if (was_running && vm->state == V3CHKPT_VM_PAUSED && !vm->dying) {
+		vm->state = V3CHKPT_VM_RUNNING;
+		v3_vm_set_budgets(vm, U64_MAX);
+	}
+	mutex_unlock(&vm->lock);
+}
+
+/* Stop and drop an unlisted (or just unlisted) VM. */
+void v3_vm_kill(struct v3_vm *vm)
+{
+	mutex_lock(&vm->lock);
+	vm->dying = true;
+	v3_vm_stop(vm);
+	v3_vm_stop_threads(vm);
+	mutex_unlock(&vm->lock);
+	v3_vm_put(vm);
+}
+
+int v3_vm_destroy(const char *name)
+{
+	struct v3_vm *vm;
+
+	mutex_lock(&v3_vms_lock);
+	vm = v3_vm_find(name);
+	if (vm)
+		list_del_init(&vm->node);
+	mutex_unlock(&v3_vms_lock);
+	if (!vm)
+		return -ENOENT;
+	v3_vm_kill(vm);
+	return 0;
+}
+
+static u64 v3_vm_steps(struct v3_vm *vm)
+{
+	u64 steps = 0;
+	u32 i;
+
+	/* A racy sum while running: it is a progress figure. */
+	for (i = 0; i < vm->cfg.vcpus; i++)
+		steps += READ_ONCE(vm->vcpus[i].core.gpr[V3_RBX]);
+	return steps;
+}
+
+int v3_vm_list(struct v3chkpt_vm_entry *out, unsigned int max)
+{
+	struct v3_vm *vm;
+	unsigned int n = 0;
+
+	mutex_lock(&v3_vms_lock);
+	list_for_each_entry(vm, &v3_vms, node) {
+		if (n < max) {
+			struct v3chkpt_vm_entry *e = &out[n];
+
+			memset(e, 0, sizeof(*e));
+			strscpy(e->name, vm->name, sizeof(e->name));
+			e->config = vm->cfg;
+			e->state = READ_ONCE(vm->state);
+			e->error = v3_vm_fault(vm);
+			e->steps = v3_vm_steps(vm);
+		}
+		n++;
+	}
+	mutex_unlock(&v3_vms_lock);
+	return n;
+}
+
+/* Module unload: destroy every VM (mappings keep their memory alive). */
+void v3_vms_exit(void)
+{
+	struct v3_vm *vm;
+
+	for (;;) {
+		mutex_lock(&v3_vms_lock);
+		vm = list_first_entry_or_null(&v3_vms, struct v3_vm, node);
+		if (vm)
+			list_del_init(&vm->node);
+		mutex_unlock(&v3_vms_lock);
+		if (!vm)
+			break;
+		v3_vm_kill(vm);
+	}
+}
