@@ -121,7 +121,7 @@ static void print_usage(FILE *f)
 "VM NAME: up to 31 of letters, digits, '.', '_', '-'.  SIZE: bytes or with a\n"
 "K, M or G suffix (64M..64G, a multiple of 2M); N: 1..16 vCPUs.\n"
 "--workload keys (per vCPU; defaults in brackets): ws=PAGES [1024],\n"
-"write=PERCENT [30], pattern=seq|random|hotcold [random], accesses=N per\n"
+"write=PERCENT [30], pattern=seq|random|hotcold [seq], accesses=N per\n"
 "step [64], io_every=STEPS [16], pace_us=USEC [100], seed=N [1].\n"
 "--devices: a comma list of pit,pic,uart,rtc,ioapic,lapic, or all [all].\n"
 "vm digest prints TOTAL mem=MEM vcpus=VCPUS devs=DEVS (xxh64, hex).\n"
