@@ -153,7 +153,7 @@ static int ioc_xfer(unsigned long arg, bool save)
 	struct v3chkpt_vm_xfer x;
 	struct v3_vm_err *err;
 	char *url = NULL;
-	u32 opts;
+	u32 opts = 0;
 	int ret;
 
 	ret = v3_get_arg(&x, sizeof(x), V3CHKPT_VM_XFER_SIZE_VER0, arg, NULL);
