@@ -153,7 +153,7 @@ static int mem_save_chunk(struct v3_chkpt *chkpt, struct v3_mem *m,
 		goto fail;
 	return v3_chkpt_close_ctx(ctx);
 fail:
-	ret = v3_chkpt_ctx_error(ctx);
+	ret = v3_chkpt_ctx_error(ctx) ?: ret;
 	v3_chkpt_close_ctx(ctx);
 	return ret;
 }
