@@ -153,7 +153,7 @@ static int mem_save_chunk(struct v3_chkpt *chkpt, struct v3_mem *m,
 		goto fail;
 	return v3_chkpt_close_ctx(ctx);
 fail:
-	ret = v3_chkpt_ctx_error(ctx);
+	ret = v3_chkpt_ctx_error(ctx) ?: ret;
 	v3_chkpt_close_ctx(ctx);
 	return ret;
 }
@@ -325,6 +325,10 @@ static int v3_mem_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	if (!(vma->vm_flags & VM_SHARED))
 		return -EINVAL;	/* private copies of guest RAM make no sense */
+	if (vma->vm_pgoff >= (1UL << (V3_EPT_GPA_BITS - PAGE_SHIFT)) ||
+	    vma_pages(vma) > (1UL << (V3_EPT_GPA_BITS - PAGE_SHIFT)) -
+			     vma->vm_pgoff)
+		return -EINVAL;	/* beyond any guest-physical address */
 	vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP;
 	vma->vm_ops = &v3_mem_vm_ops;
 	return 0;

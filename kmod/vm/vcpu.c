@@ -45,7 +45,6 @@ void v3_vcpu_reset(struct v3_vcpu *v)
 	struct v3_vcpu_core *c = &v->core;
 	struct v3_vcpu_archdep *a = &v->arch;
 	const struct v3chkpt_workload *wl = &v->vm->cfg.workload;
-	u64 part = v->vm->mem.npages / v->vm->cfg.vcpus;
 	int i;
 
 	memset(c, 0, sizeof(*c));
@@ -77,7 +76,7 @@ void v3_vcpu_reset(struct v3_vcpu *v)
 	c->idtr.base = 0x3000;
 	c->idtr.limit = 0xfff;
 	/* The workload's registers: its part of memory and its seed. */
-	c->gpr[V3_RSI] = part * v->id;
+	c->gpr[V3_RSI] = v3_workload_base(v->vm, v->id);
 	c->gpr[V3_RDI] = wl->ws_pages;
 	c->gpr[V3_RDX] = wl->seed * 0x9e3779b97f4a7c15ULL + v->id + 1;
 	c->gpr[V3_RSP] = 0x8000;

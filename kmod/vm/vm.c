@@ -220,13 +220,27 @@ static int v3_vm_fault(struct v3_vm *vm)
 	return 0;
 }
 
+static bool v3_vm_budget_left(struct v3_vm *vm)
+{
+	bool left = false;
+	u32 i;
+
+	spin_lock(&vm->run_lock);
+	for (i = 0; i < vm->cfg.vcpus; i++)
+		if (vm->vcpus[i].budget)
+			left = true;
+	spin_unlock(&vm->run_lock);
+	return left;
+}
+
 /* Stop every vCPU at a step boundary and wait for it; lock held. */
 static void v3_vm_stop(struct v3_vm *vm)
 {
+	/* A STEP with steps still to run is cut short; one that ran out is not. */
+	if (vm->state == V3CHKPT_VM_STEPPING && v3_vm_budget_left(vm))
+		vm->cut_gen = vm->step_gen;
 	v3_vm_set_budgets(vm, 0);
 	wait_event(vm->idle_wq, v3_vm_idle(vm));
-	if (vm->state == V3CHKPT_VM_STEPPING)
-		vm->step_cut = true;
 	vm->state = v3_vm_fault(vm) ? V3CHKPT_VM_FAILED : V3CHKPT_VM_PAUSED;
 }
 
@@ -235,8 +249,10 @@ int v3_vm_run(struct v3_vm *vm)
 	int ret = 0;
 
 	mutex_lock(&vm->lock);
-	if (vm->state == V3CHKPT_VM_RUNNING ||
-	    vm->state == V3CHKPT_VM_STEPPING)
+	if (vm->dying)
+		ret = -ENOENT;
+	else if (vm->state == V3CHKPT_VM_RUNNING ||
+		 vm->state == V3CHKPT_VM_STEPPING)
 		ret = -EBUSY;
 	else if (vm->state == V3CHKPT_VM_FAILED)
 		ret = -EIO;	/* load a checkpoint into it, or destroy it */
@@ -262,19 +278,22 @@ int v3_vm_pause(struct v3_vm *vm)
  */
 int v3_vm_step(struct v3_vm *vm, u64 count)
 {
+	u64 gen = 0;
 	int ret = 0;
 
 	if (!count || count == U64_MAX)
 		return -EINVAL;
 	mutex_lock(&vm->lock);
-	if (vm->state == V3CHKPT_VM_RUNNING ||
-	    vm->state == V3CHKPT_VM_STEPPING)
+	if (vm->dying)
+		ret = -ENOENT;
+	else if (vm->state == V3CHKPT_VM_RUNNING ||
+		 vm->state == V3CHKPT_VM_STEPPING)
 		ret = -EBUSY;
 	else if (vm->state == V3CHKPT_VM_FAILED)
 		ret = -EIO;
 	if (!ret) {
 		vm->state = V3CHKPT_VM_STEPPING;
-		vm->step_cut = false;
+		gen = ++vm->step_gen;
 		v3_vm_set_budgets(vm, count);
 	}
 	mutex_unlock(&vm->lock);
@@ -283,17 +302,18 @@ int v3_vm_step(struct v3_vm *vm, u64 count)
 	if (wait_event_killable(vm->idle_wq, v3_vm_idle(vm)))
 		ret = -EINTR;
 	mutex_lock(&vm->lock);
-	if (vm->state == V3CHKPT_VM_STEPPING) {
-		if (v3_vm_idle(vm))
+	/* Unless a pause or destroy (or a later STEP) already ended it */
+	if (vm->state == V3CHKPT_VM_STEPPING && vm->step_gen == gen) {
+		if (ret)
+			v3_vm_stop(vm);	/* killed: cut it short */
+		else
 			vm->state = v3_vm_fault(vm) ? V3CHKPT_VM_FAILED :
 						      V3CHKPT_VM_PAUSED;
-		else
-			v3_vm_stop(vm);	/* killed: cut it short */
 	}
-	if (vm->step_cut)
+	if (vm->cut_gen == gen)
 		ret = -EINTR;
-	else if (!ret)
-		ret = v3_vm_fault(vm) ? -EIO : 0;
+	else if (!ret && v3_vm_fault(vm))
+		ret = -EIO;
 	mutex_unlock(&vm->lock);
 	return ret;
 }
@@ -305,9 +325,9 @@ int v3_vm_step(struct v3_vm *vm, u64 count)
 int v3_vm_hold(struct v3_vm *vm, bool *was_running)
 {
 	mutex_lock(&vm->lock);
-	if (vm->state == V3CHKPT_VM_STEPPING) {
+	if (vm->dying || vm->state == V3CHKPT_VM_STEPPING) {
 		mutex_unlock(&vm->lock);
-		return -EBUSY;
+		return vm->dying ? -ENOENT : -EBUSY;
 	}
 	*was_running = vm->state == V3CHKPT_VM_RUNNING;
 	if (*was_running)

@@ -131,8 +131,9 @@ struct v3_vm {
 	struct v3chkpt_vm_config cfg;	/* with defaults filled in */
 	struct mutex lock;		/* control: run/pause/save/load/... */
 	u32 state;			/* V3CHKPT_VM_*, under lock */
-	bool step_cut;			/* a STEP was cut short */
-	bool dying;
+	u64 step_gen;			/* STEPs started, under lock */
+	u64 cut_gen;			/* the last STEP cut short */
+	bool dying;			/* destroyed: refuse everything */
 	spinlock_t run_lock;		/* budgets and active flags */
 	wait_queue_head_t run_wq;	/* vCPUs wait for a budget */
 	wait_queue_head_t idle_wq;	/* control waits for idle vCPUs */
@@ -174,6 +175,11 @@ int v3_vcpu_archdep_check(const struct v3_vcpu_archdep *a, u32 id,
 
 /* workload.c: one step of the guest program; 0 or the fault's -errno */
 int v3_workload_step(struct v3_vcpu *v);
+/* The first page (index) of vCPU @id's share of guest memory. */
+static inline u64 v3_workload_base(const struct v3_vm *vm, u32 id)
+{
+	return (u64)(vm->mem.npages / vm->cfg.vcpus) * id;
+}
 
 /* mem.c: the VMM-side accessor (device models, I/O emulation) */
 int v3_gpa_write(struct v3_vm *vm, u64 gpa, const void *buf, size_t len);

@@ -59,7 +59,8 @@ int v3_vm_save(struct v3_vm *vm, const char *store, const char *url,
 				  opts & ~V3CHKPT_SKIP_ALL);
 	ret = v3_vm_hold(vm, &was_running);
 	if (ret)
-		return v3_vm_fail(err, ret, "VM %s is stepping", vm->name);
+		return v3_vm_fail(err, ret, "VM %s is %s", vm->name,
+				  ret == -EBUSY ? "stepping" : "destroyed");
 	chkpt = v3_chkpt_open(store, url, V3_CHKPT_MODE_SAVE);
 	if (IS_ERR(chkpt)) {
 		ret = v3_vm_fail(err, PTR_ERR(chkpt),
@@ -224,6 +225,17 @@ static int stage_load(struct v3_chkpt *chkpt, struct v3_vm *vm,
 				   err);
 		if (ret)
 			return ret;
+		if (s->opts & V3CHKPT_SKIP_CORES)
+			continue;
+		/* The workload's constants: its share of memory, its set. */
+		if (s->core[i].gpr[V3_RSI] != v3_workload_base(vm, i) ||
+		    s->core[i].gpr[V3_RDI] != vm->cfg.workload.ws_pages ||
+		    s->core[i].gpr[V3_RCX] >= vm->cfg.workload.ws_pages)
+			return v3_vm_fail(err, -ERANGE,
+					  "vcpu%u: rsi/rdi/rcx 0x%llx/0x%llx/0x%llx do not fit this VM's workload",
+					  i, s->core[i].gpr[V3_RSI],
+					  s->core[i].gpr[V3_RDI],
+					  s->core[i].gpr[V3_RCX]);
 	}
 	if (!(s->opts & V3CHKPT_SKIP_DEVS)) {
 		s->devs = kcalloc(max(vm->ndevs, 1U), sizeof(*s->devs),
@@ -312,6 +324,10 @@ int v3_vm_load(const char *name, const char *store, const char *url,
 			goto out;
 	}
 	mutex_lock(&vm->lock);
+	if (vm->dying) {
+		ret = v3_vm_fail(err, -ENOENT, "VM %s was destroyed", name);
+		goto unlock;
+	}
 	if (vm->state == V3CHKPT_VM_RUNNING ||
 	    vm->state == V3CHKPT_VM_STEPPING) {
 		ret = v3_vm_fail(err, -EBUSY, "VM %s is running: pause it first",

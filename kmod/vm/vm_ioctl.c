@@ -35,6 +35,10 @@ static int ioc_create(unsigned long arg)
 	ret = v3_vm_config_check(&c.config, NULL);
 	if (ret)
 		return ret;
+	/* Report the defaults now, so a bad pointer cannot fail a done create. */
+	if (copy_to_user(&((struct v3chkpt_vm_create __user *)arg)->config,
+			 &c.config, sizeof(c.config)))
+		return -EFAULT;
 	vm = v3_vm_get(c.name);
 	if (!IS_ERR(vm)) {
 		v3_vm_put(vm);
@@ -44,15 +48,9 @@ static int ioc_create(unsigned long arg)
 	if (IS_ERR(vm))
 		return PTR_ERR(vm);
 	ret = v3_vm_publish(vm, c.name);
-	if (ret) {
+	if (ret)
 		v3_vm_kill(vm);
-		return ret;
-	}
-	/* Report the configuration with its defaults filled in. */
-	if (copy_to_user(&((struct v3chkpt_vm_create __user *)arg)->config,
-			 &c.config, sizeof(c.config)))
-		return -EFAULT;
-	return 0;
+	return ret;
 }
 
 static int ioc_list(unsigned long arg)
@@ -153,7 +151,7 @@ static int ioc_xfer(unsigned long arg, bool save)
 	struct v3chkpt_vm_xfer x;
 	struct v3_vm_err *err;
 	char *url = NULL;
-	u32 opts;
+	u32 opts = 0;
 	int ret;
 
 	ret = v3_get_arg(&x, sizeof(x), V3CHKPT_VM_XFER_SIZE_VER0, arg, NULL);
@@ -186,6 +184,9 @@ static int ioc_xfer(unsigned long arg, bool save)
 			ret = v3_vm_save(vm, store, url, x.options, err);
 			v3_vm_put(vm);
 		}
+	} else if (put_user(0U, &uarg->options)) {
+		/* checked first: a done load must not end in EFAULT */
+		ret = -EFAULT;
 	} else {
 		ret = v3_vm_load(x.name, store, url, x.flags, &opts, err);
 		if (put_user(opts, &uarg->options))

@@ -31,9 +31,10 @@ static u64 prng(u64 *s)
 	return x * 0x2545f4914f6cdd1dULL;
 }
 
-static u32 pick_page(struct v3_vcpu_core *c, u32 pattern, u64 r)
+/* @ws comes from the configuration: a register is never a divisor. */
+static u32 pick_page(struct v3_vcpu_core *c, u32 ws, u32 pattern, u64 r)
 {
-	u32 ws = c->gpr[V3_RDI], hot;
+	u32 hot;
 
 	switch (pattern) {
 	case V3CHKPT_WL_SEQUENTIAL:
@@ -94,7 +95,8 @@ static int insb(struct v3_vcpu *v, u16 port, u64 gpa, unsigned int n)
 
 static int program_device(struct v3_vcpu *v, u32 dev, u64 r)
 {
-	u64 buf_gpa = v3_mem_idx_to_gpa(&v->vm->mem, v->core.gpr[V3_RSI]) +
+	u64 buf_gpa = v3_mem_idx_to_gpa(&v->vm->mem,
+					v3_workload_base(v->vm, v->id)) +
 		      ((r >> 16) & (PAGE_SIZE - 8));
 	int ret;
 
@@ -170,8 +172,9 @@ int v3_workload_step(struct v3_vcpu *v)
 
 		r = prng(&c->gpr[V3_RDX]);
 		write = (u32)(r >> 8) % 100 < wl->write_pct;
-		gpa = v3_mem_idx_to_gpa(&v->vm->mem, c->gpr[V3_RSI] +
-					pick_page(c, wl->pattern, r)) +
+		gpa = v3_mem_idx_to_gpa(&v->vm->mem,
+					v3_workload_base(v->vm, v->id) +
+					pick_page(c, wl->ws_pages, wl->pattern, r)) +
 		      ((r >> 16) & (PAGE_SIZE - 8));
 		pg = v3_ept_walk(&v->vm->mem.ept, gpa,
 				 write ? V3_ACC_WRITE : V3_ACC_READ, &qual);

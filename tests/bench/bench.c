@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 #include <xxhash.h>
@@ -127,6 +128,81 @@ static void b_export(void)
 	close(s);
 }
 
+/* Whole-VM save/load of a VM whose memory is all non-zero. */
+static void vm_xfer(unsigned long cmd, const char *name, uint32_t flags)
+{
+	char msg[256] = "";
+	struct v3chkpt_vm_xfer x = {
+		.size = sizeof(x), .flags = flags,
+		.store = (uintptr_t)"memory", .url = (uintptr_t)"benchvm",
+		.errmsg = (uintptr_t)msg, .errmsg_size = sizeof(msg),
+	};
+
+	snprintf(x.name, sizeof(x.name), "%s", name);
+	if (ioctl(dev, cmd, &x)) {
+		fprintf(stderr, "bench: %s: %s\n", name, msg);
+		die("VM save/load");
+	}
+}
+
+static void vm_ctl(const char *name, uint32_t op)
+{
+	struct v3chkpt_vm_ctl c = { .size = sizeof(c), .op = op };
+
+	snprintf(c.name, sizeof(c.name), "%s", name);
+	if (ioctl(dev, V3CHKPT_IOC_VM_CTL, &c) && op != V3CHKPT_VM_OP_DESTROY)
+		die("VM control");
+}
+
+static void vm_create(const char *name)
+{
+	struct v3chkpt_vm_create c = { .size = sizeof(c) };
+
+	snprintf(c.name, sizeof(c.name), "%s", name);
+	c.config.mem_bytes = size;
+	c.config.vcpus = 1;
+	if (ioctl(dev, V3CHKPT_IOC_VM_CREATE, &c))
+		die("VM create");
+}
+
+static uint64_t vm_digest(const char *name)
+{
+	struct v3chkpt_vm_digest d = { .size = sizeof(d) };
+
+	snprintf(d.name, sizeof(d.name), "%s", name);
+	if (ioctl(dev, V3CHKPT_IOC_VM_DIGEST, &d))
+		die("VM digest");
+	return d.total;
+}
+
+static void b_vm_save(void) { vm_xfer(V3CHKPT_IOC_VM_SAVE, "bench-a", 0); }
+static void b_vm_load(void) { vm_xfer(V3CHKPT_IOC_VM_LOAD, "bench-b", 0); }
+static void b_vm_create(void)
+{
+	vm_ctl("bench-c", V3CHKPT_VM_OP_DESTROY);
+	vm_xfer(V3CHKPT_IOC_VM_LOAD, "bench-c", V3CHKPT_VM_LOAD_CREATE);
+}
+static void b_vm_digest(void) { bench_hash = vm_digest("bench-a"); }
+
+static void vm_setup(void)
+{
+	struct v3chkpt_vm_map m = { .size = sizeof(m), .name = "bench-a" };
+	void *p;
+	int fd;
+
+	vm_create("bench-a");
+	vm_create("bench-b");
+	fd = ioctl(dev, V3CHKPT_IOC_VM_MAP, &m);
+	if (fd < 0)
+		die("VM map");
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		die("mmap guest memory");
+	memcpy(p, src, size);
+	munmap(p, size);
+	close(fd);
+}
+
 static double best(void (*fn)(void))
 {
 	double b = 1e30;
@@ -145,7 +221,7 @@ static double best(void (*fn)(void))
 
 int main(int argc, char **argv)
 {
-	double mc, xx, fw, sv, ld, ex;
+	double mc, xx, fw, sv, ld, ex, vs, vl, vc, vd;
 	size_t i;
 
 	if (argc > 1)
@@ -171,6 +247,19 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	ex = best(b_export);
+	vm_setup();
+	vs = best(b_vm_save);
+	vl = best(b_vm_load);
+	vc = best(b_vm_create);
+	vd = best(b_vm_digest);
+	if (vm_digest("bench-a") != vm_digest("bench-b") ||
+	    vm_digest("bench-a") != vm_digest("bench-c")) {
+		fprintf(stderr, "bench: a loaded VM differs from the saved one\n");
+		return 1;
+	}
+	vm_ctl("bench-a", V3CHKPT_VM_OP_DESTROY);
+	vm_ctl("bench-b", V3CHKPT_VM_OP_DESTROY);
+	vm_ctl("bench-c", V3CHKPT_VM_OP_DESTROY);
 
 	printf("bench: %zu MiB blob, best of %d, in one QEMU/TCG boot\n", size >> 20, runs);
 	printf("%-34s %10s %10s %10s\n", "", "MB/s", "/memcpy", "/file");
@@ -180,5 +269,10 @@ int main(int argc, char **argv)
 	printf("%-34s %10.0f %10.2f %10.2f\n", "save to memory store (+commit)", sv, sv / mc, sv / fw);
 	printf("%-34s %10.0f %10.2f %10.2f\n", "load from memory store (verified)", ld, ld / mc, ld / fw);
 	printf("%-34s %10.0f %10.2f %10.2f\n", "export raw stream (read(2))", ex, ex / mc, ex / fw);
+	printf("%zu MiB 1-vCPU VM, memory all non-zero (MB/s of guest memory):\n", size >> 20);
+	printf("%-34s %10.0f %10.2f %10.2f\n", "VM save to memory store", vs, vs / mc, vs / fw);
+	printf("%-34s %10.0f %10.2f %10.2f\n", "VM load (stage, verify, apply)", vl, vl / mc, vl / fw);
+	printf("%-34s %10.0f %10.2f %10.2f\n", "VM load --create", vc, vc / mc, vc / fw);
+	printf("%-34s %10.0f %10.2f %10.2f\n", "VM digest", vd, vd / mc, vd / fw);
 	return 0;
 }

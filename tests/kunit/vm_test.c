@@ -262,6 +262,17 @@ static void vm_failed_load_changes_nothing(struct kunit *test)
 	KUNIT_EXPECT_NE(test, err->msg[0], '\0');
 	digest_of(test, b, &d);
 	KUNIT_EXPECT_EQ(test, d.total, d0.total);
+	/* A stream whose registers would send the workload out of its share */
+	a->vcpus[0].core.gpr[V3_RDI] = 0;
+	KUNIT_ASSERT_EQ(test, v3_vm_save(a, "memory", "kunit-rdi", 0, err), 0);
+	a->vcpus[0].core.gpr[V3_RDI] = a->cfg.workload.ws_pages;
+	memset(err, 0, sizeof(*err));
+	KUNIT_EXPECT_EQ(test, v3_vm_load("kunit-t", "memory", "kunit-rdi", 0,
+					 &opts, err), -ERANGE);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(err->msg, "rdi"));
+	digest_of(test, b, &d);
+	KUNIT_EXPECT_EQ(test, d.total, d0.total);
+	v3_memstore_delete("kunit-rdi");
 	/* With create, nothing is left behind. */
 	KUNIT_EXPECT_LT(test, v3_vm_load("kunit-u", "memory", "kunit-cut",
 					 V3CHKPT_VM_LOAD_CREATE, &opts, NULL), 0);
