@@ -51,6 +51,74 @@ static int blob(int s, unsigned long cmd, const char *tag, void *p, uint64_t len
 	return ioctl(s, cmd, &b);
 }
 
+static void d_key(int dev, const char *key)
+{
+	struct v3chkpt_mem_delete d = { .size = sizeof(d), .name = (uintptr_t)key };
+
+	ioctl(dev, V3CHKPT_IOC_MEM_DELETE, &d);
+}
+
+static int vm_ctl(int dev, const char *name, uint32_t op, uint64_t count)
+{
+	struct v3chkpt_vm_ctl c = { .size = sizeof(c), .op = op, .count = count };
+
+	snprintf(c.name, sizeof(c.name), "%s", name);
+	return ioctl(dev, V3CHKPT_IOC_VM_CTL, &c);
+}
+
+static uint64_t vm_digest(int dev, const char *name)
+{
+	struct v3chkpt_vm_digest d = { .size = sizeof(d) };
+
+	snprintf(d.name, sizeof(d.name), "%s", name);
+	return ioctl(dev, V3CHKPT_IOC_VM_DIGEST, &d) ? 0 : d.total;
+}
+
+/* Every VM ioctl from a 32-bit process: the layouts are the same. */
+static int vm_roundtrip(int dev)
+{
+	struct v3chkpt_vm_create c = { .size = sizeof(c), .name = "c32vm" };
+	struct v3chkpt_vm_entry e[4];
+	struct v3chkpt_vm_list l = {
+		.size = sizeof(l), .capacity = 4, .entries = (uintptr_t)e,
+	};
+	char msg[256] = "";
+	unsigned int i;
+	struct v3chkpt_vm_xfer x = {
+		.size = sizeof(x), .name = "c32vm2", .flags = V3CHKPT_VM_LOAD_CREATE,
+		.store = (uintptr_t)"memory", .url = (uintptr_t)"c32vm",
+		.errmsg = (uintptr_t)msg, .errmsg_size = sizeof(msg),
+	};
+	int ok;
+
+	c.config.mem_bytes = 64 << 20;
+	c.config.vcpus = 1;
+	c.config.workload.seed = 32;
+	if (ioctl(dev, V3CHKPT_IOC_VM_CREATE, &c))
+		return 0;
+	ok = c.config.workload.ws_pages == 1024 &&	/* defaults came back */
+	     !vm_ctl(dev, "c32vm", V3CHKPT_VM_OP_STEP, 20) &&
+	     !ioctl(dev, V3CHKPT_IOC_VM_LIST, &l) && l.count >= 1;
+	for (i = 0; ok && i < l.count && i < 4; i++)
+		if (!strcmp(e[i].name, "c32vm"))
+			break;
+	ok = ok && i < l.count && i < 4 && e[i].steps == 20 &&
+	     e[i].state == V3CHKPT_VM_PAUSED;
+	strcpy(x.name, "c32vm");
+	x.flags = 0;
+	ok = ok && !ioctl(dev, V3CHKPT_IOC_VM_SAVE, &x);
+	strcpy(x.name, "c32vm2");
+	x.flags = V3CHKPT_VM_LOAD_CREATE;
+	ok = ok && !ioctl(dev, V3CHKPT_IOC_VM_LOAD, &x) &&
+	     vm_digest(dev, "c32vm") && vm_digest(dev, "c32vm") == vm_digest(dev, "c32vm2");
+	if (!ok && msg[0])
+		printf("# %s\n", msg);
+	vm_ctl(dev, "c32vm", V3CHKPT_VM_OP_DESTROY, 0);
+	vm_ctl(dev, "c32vm2", V3CHKPT_VM_OP_DESTROY, 0);
+	d_key(dev, "c32vm");
+	return ok;
+}
+
 int main(void)
 {
 	struct v3chkpt_version v = { .size = sizeof(v) };
@@ -88,6 +156,7 @@ int main(void)
 
 	tap(!ioctl(dev, V3CHKPT_IOC_MEM_LIST, &l) && l.count >= 1 &&
 	    !ioctl(dev, V3CHKPT_IOC_MEM_DELETE, &d), "list_and_delete");
+	tap(vm_roundtrip(dev), "vm_create_step_save_load_digest_through_compat_ioctl");
 	close(dev);
 	return failed ? 1 : 0;
 }
