@@ -168,11 +168,15 @@ static int parse_workload(const char *arg, struct v3chkpt_workload *w)
 		if (field) {
 			if (parse_u32(val, field))
 				goto bad_value;
+			if (!*field)
+				goto zero_value;
 		} else if (!strcmp(item, "seed")) {
 			uint64_t seed;
 
 			if (parse_u64(val, &seed))
 				goto bad_value;
+			if (!seed)
+				goto zero_value;
 			w->seed = seed;
 		} else if (!strcmp(item, "pattern")) {
 			for (i = 0; i < ARRAY_SIZE(patterns); i++)
@@ -192,6 +196,11 @@ static int parse_workload(const char *arg, struct v3chkpt_workload *w)
 		continue;
 bad_value:
 		cli_msg("--workload: bad value '%s' for %s", val, item);
+		return -1;
+zero_value:
+		/* The ABI reads a zero field as "use the default". */
+		cli_msg("--workload: %s=0 is not a setting (leave %s out for its default)",
+			item, item);
 		return -1;
 	}
 	return 0;

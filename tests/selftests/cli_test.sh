@@ -126,6 +126,9 @@ tap $? "cli: an unknown workload key is a usage error that names it"
 $cli vm create x --mem 64M --vcpus 1 --workload pattern=zigzag 2> $w/err
 [ $? = 2 ] && grep -q "unknown pattern 'zigzag'" $w/err
 tap $? "cli: an unknown workload pattern is a usage error that names it"
+$cli vm create x --mem 64M --vcpus 1 --workload write=0 2> $w/err
+[ $? = 2 ] && grep -q "write=0 is not a setting" $w/err
+tap $? "cli: a zero workload value (which the ABI reads as the default) is refused"
 $cli vm create x --mem 64M --vcpus 1 --devices pit,floppy 2> $w/err
 [ $? = 2 ] && grep -q "unknown device 'floppy'" $w/err
 tap $? "cli: an unknown device is a usage error that names it"
