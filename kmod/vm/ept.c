@@ -6,6 +6,7 @@
 #include <linux/mm.h>
 #include <linux/io.h>
 #include "ept.h"
+#include "pages.h"
 
 #define EPT_ENTRIES	512
 #define EPT_LEVELS	4
@@ -26,9 +27,16 @@ static bool ept_present(u64 entry)
 	return entry & V3_EPT_RWX;
 }
 
+static u64 *ept_alloc_table(void)
+{
+	struct page *page = v3_vm_alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+
+	return page ? page_address(page) : NULL;
+}
+
 int v3_ept_init(struct v3_ept *ept)
 {
-	ept->pml4 = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	ept->pml4 = ept_alloc_table();
 	if (!ept->pml4)
 		return -ENOMEM;
 	ept->tables = 1;
@@ -44,7 +52,7 @@ static void ept_free_level(u64 *table, int level)
 			if (ept_present(table[i]))
 				ept_free_level(ept_table(table[i]), level - 1);
 	}
-	free_page((unsigned long)table);
+	v3_vm_free_page(virt_to_page(table));
 }
 
 void v3_ept_destroy(struct v3_ept *ept)
@@ -71,7 +79,7 @@ static u64 *ept_slot(struct v3_ept *ept, u64 gpa, bool alloc)
 
 			if (!alloc)
 				return NULL;
-			next = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+			next = ept_alloc_table();
 			if (!next)
 				return ERR_PTR(-ENOMEM);
 			ept->tables++;

@@ -12,6 +12,7 @@
 #include <linux/slab.h>
 #include <linux/uio.h>
 #include "../internal.h"
+#include "pages.h"
 #include "vm.h"
 
 /*
@@ -20,6 +21,8 @@
  */
 #define V3_MEM_CHUNK_PAGES	4096U
 #define V3_MEM_VERSION		1
+
+atomic_long_t v3_vm_pages_in_use = ATOMIC_LONG_INIT(0);
 
 int v3_mem_init(struct v3_mem *m, u64 bytes)
 {
@@ -36,8 +39,8 @@ int v3_mem_init(struct v3_mem *m, u64 bytes)
 	if (ret)
 		goto err;
 	for (i = 0; i < m->npages; i++) {
-		m->pages[i] = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO |
-					 __GFP_NOWARN);
+		m->pages[i] = v3_vm_alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO |
+					       __GFP_NOWARN);
 		ret = -ENOMEM;
 		if (!m->pages[i])
 			goto err;
@@ -66,7 +69,7 @@ void v3_mem_destroy(struct v3_mem *m)
 	if (m->pages) {
 		for (i = 0; i < m->npages; i++) {
 			if (m->pages[i])
-				__free_page(m->pages[i]);
+				v3_vm_free_page(m->pages[i]);
 			if (!(i & 4095))
 				cond_resched();
 		}
@@ -187,7 +190,7 @@ void v3_mem_free_staged(struct page **staged, unsigned long n)
 		return;
 	for (i = 0; i < n; i++)
 		if (staged[i])
-			__free_page(staged[i]);
+			v3_vm_free_page(staged[i]);
 }
 
 static int mem_load_chunk(struct v3_chkpt *chkpt, const struct v3_mem *m,
@@ -234,7 +237,7 @@ static int mem_load_chunk(struct v3_chkpt *chkpt, const struct v3_mem *m,
 
 		if (zmap[i / 8] & (1U << (i % 8)))
 			continue;
-		pg = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+		pg = v3_vm_alloc_page(GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 		if (!pg) {
 			ret = v3_vm_fail(err, -ENOMEM,
 					 "memory chunk %u: out of memory staging it",

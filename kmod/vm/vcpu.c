@@ -423,19 +423,21 @@ int v3_vcpu_thread(void *data)
 			int ret = v3_workload_step(v);
 
 			if (ret) {
-				spin_lock(&v->vm->run_lock);
+				struct v3_vm *vm = v->vm;
+				u32 i;
+
+				/* A fault stops the whole VM, as a VMM halts it. */
+				spin_lock(&vm->run_lock);
 				v->error = ret;
-				v->budget = 0;
-				spin_unlock(&v->vm->run_lock);
+				for (i = 0; i < vm->cfg.vcpus; i++)
+					vm->vcpus[i].budget = 0;
+				spin_unlock(&vm->run_lock);
 				pr_warn_ratelimited("v3chkpt: VM %s vcpu%u faulted (%d) at step %llu\n",
 						    v->vm->name, v->id, ret,
 						    v->core.gpr[V3_RBX]);
 			}
 			/* A guest idles in HLT between ticks. */
-			if (pace)
-				usleep_range(pace, pace + pace / 4 + 1);
-			else
-				cond_resched();
+			usleep_range(pace, pace + pace / 4 + 1);
 		}
 	}
 	return 0;

@@ -251,11 +251,11 @@ int v3_vm_run(struct v3_vm *vm)
 	mutex_lock(&vm->lock);
 	if (vm->dying)
 		ret = -ENOENT;
+	else if (vm->state == V3CHKPT_VM_FAILED || v3_vm_fault(vm))
+		ret = -EIO;	/* load a checkpoint into it, or destroy it */
 	else if (vm->state == V3CHKPT_VM_RUNNING ||
 		 vm->state == V3CHKPT_VM_STEPPING)
 		ret = -EBUSY;
-	else if (vm->state == V3CHKPT_VM_FAILED)
-		ret = -EIO;	/* load a checkpoint into it, or destroy it */
 	if (!ret) {
 		vm->state = V3CHKPT_VM_RUNNING;
 		v3_vm_set_budgets(vm, U64_MAX);
@@ -286,11 +286,11 @@ int v3_vm_step(struct v3_vm *vm, u64 count)
 	mutex_lock(&vm->lock);
 	if (vm->dying)
 		ret = -ENOENT;
+	else if (vm->state == V3CHKPT_VM_FAILED || v3_vm_fault(vm))
+		ret = -EIO;
 	else if (vm->state == V3CHKPT_VM_RUNNING ||
 		 vm->state == V3CHKPT_VM_STEPPING)
 		ret = -EBUSY;
-	else if (vm->state == V3CHKPT_VM_FAILED)
-		ret = -EIO;
 	if (!ret) {
 		vm->state = V3CHKPT_VM_STEPPING;
 		gen = ++vm->step_gen;
@@ -394,8 +394,10 @@ int v3_vm_list(struct v3chkpt_vm_entry *out, unsigned int max)
 			memset(e, 0, sizeof(*e));
 			strscpy(e->name, vm->name, sizeof(e->name));
 			e->config = vm->cfg;
-			e->state = READ_ONCE(vm->state);
 			e->error = v3_vm_fault(vm);
+			/* A faulted vCPU has stopped the VM already. */
+			e->state = e->error ? V3CHKPT_VM_FAILED :
+					      READ_ONCE(vm->state);
 			e->steps = v3_vm_steps(vm);
 		}
 		n++;

@@ -169,11 +169,23 @@ static int config_match(const struct v3chkpt_vm_config *s,
 		return MISMATCH("vcpus", "%u", s->vcpus, t->vcpus);
 	if (s->devices != t->devices)
 		return MISMATCH("devices", "0x%x", s->devices, t->devices);
-	if (sw->ws_pages != tw->ws_pages || sw->write_pct != tw->write_pct ||
-	    sw->pattern != tw->pattern || sw->accesses != tw->accesses ||
-	    sw->io_every != tw->io_every || sw->seed != tw->seed)
-		return MISMATCH("workload", "%s", "(ws/write/pattern/accesses/io_every/seed)",
-				"different");
+	if (sw->ws_pages != tw->ws_pages)
+		return MISMATCH("workload ws_pages", "%u", sw->ws_pages,
+				tw->ws_pages);
+	if (sw->write_pct != tw->write_pct)
+		return MISMATCH("workload write_pct", "%u", sw->write_pct,
+				tw->write_pct);
+	if (sw->pattern != tw->pattern)
+		return MISMATCH("workload pattern", "%u", sw->pattern,
+				tw->pattern);
+	if (sw->accesses != tw->accesses)
+		return MISMATCH("workload accesses", "%u", sw->accesses,
+				tw->accesses);
+	if (sw->io_every != tw->io_every)
+		return MISMATCH("workload io_every", "%u", sw->io_every,
+				tw->io_every);
+	if (sw->seed != tw->seed)
+		return MISMATCH("workload seed", "%llu", sw->seed, tw->seed);
 	return 0;
 #undef MISMATCH
 }

@@ -11,6 +11,7 @@
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include "helpers.h"
+#include "../../kmod/vm/pages.h"
 #include "../../kmod/vm/vm.h"
 
 struct ept_fixture {
@@ -79,7 +80,8 @@ static void ept_accessed_dirty(struct kunit *test)
 {
 	const u64 gpa = 0x123456000ULL;
 	struct ept_fixture f;
-	u64 qual, leaf, pml4e;
+	u64 qual, leaf, *table;
+	int level;
 
 	ept_setup(test, &f);
 	KUNIT_ASSERT_EQ(test, v3_ept_map(&f.ept, gpa, f.pg[0], V3_EPT_R), 0);
@@ -97,12 +99,21 @@ static void ept_accessed_dirty(struct kunit *test)
 	leaf = v3_ept_leaf(&f.ept, gpa);
 	KUNIT_EXPECT_TRUE(test, leaf & V3_EPT_A);
 	KUNIT_EXPECT_FALSE(test, leaf & V3_EPT_D);
-	pml4e = f.ept.pml4[(gpa >> 39) & 511];
-	KUNIT_EXPECT_TRUE(test, pml4e & V3_EPT_A);
+	table = f.ept.pml4;
+	for (level = 4; level > 1; level--) {
+		u64 e = table[(gpa >> (12 + 9 * (level - 1))) & 511];
 
-	/* A write sets D; clearing it (as a harvest does) and writing again */
+		KUNIT_EXPECT_TRUE_MSG(test, e & V3_EPT_A, "level %d", level);
+		KUNIT_EXPECT_FALSE_MSG(test, e & V3_EPT_D, "level %d", level);
+		table = phys_to_virt(e & V3_EPT_ADDR);
+	}
+
+	/* A write, once allowed, sets D in the leaf. */
 	KUNIT_EXPECT_EQ(test, v3_ept_protect(&f.ept, gpa, V3_EPT_R | V3_EPT_W), 0);
 	KUNIT_EXPECT_NOT_NULL(test, v3_ept_walk(&f.ept, gpa, V3_ACC_WRITE, &qual));
+	KUNIT_EXPECT_TRUE(test, v3_ept_leaf(&f.ept, gpa) & V3_EPT_D);
+	/* and protect keeps the flags */
+	KUNIT_EXPECT_EQ(test, v3_ept_protect(&f.ept, gpa, V3_EPT_R), 0);
 	KUNIT_EXPECT_TRUE(test, v3_ept_leaf(&f.ept, gpa) & V3_EPT_D);
 	ept_teardown(&f);
 }
@@ -244,6 +255,7 @@ static void vm_step_save_load(struct kunit *test)
 
 static void vm_failed_load_changes_nothing(struct kunit *test)
 {
+	long pages = atomic_long_read(&v3_vm_pages_in_use);
 	struct v3_vm *a = kunit_vm(test, "kunit-s", 64ULL << 20, 1);
 	struct v3_vm *b = kunit_vm(test, "kunit-t", 64ULL << 20, 1);
 	struct v3chkpt_vm_digest d0, d;
@@ -254,7 +266,7 @@ static void vm_failed_load_changes_nothing(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, v3_vm_step(a, 20), 0);
 	KUNIT_ASSERT_EQ(test, v3_vm_save(a, "memory", "kunit-full", 0, err), 0);
 	KUNIT_ASSERT_EQ(test, v3_test_get_raw("kunit-full", &raw), 0);
-	/* Cut the stream inside the last device: everything before verifies. */
+	/* Cut inside the END record: every context before it verifies. */
 	KUNIT_ASSERT_EQ(test, v3_test_put_raw("kunit-cut", raw.p, raw.len - 40), 0);
 	digest_of(test, b, &d0);
 	KUNIT_EXPECT_LT(test, v3_vm_load("kunit-t", "memory", "kunit-cut", 0,
@@ -290,25 +302,106 @@ static void vm_failed_load_changes_nothing(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, v3_vm_destroy("kunit-s"), 0);
 	KUNIT_EXPECT_EQ(test, v3_vm_destroy("kunit-t"), 0);
 	KUNIT_EXPECT_EQ(test, v3_vm_destroy("kunit-u"), 0);
+	/* staged pages of the failed loads were freed too */
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&v3_vm_pages_in_use), pages);
 	v3_memstore_delete("kunit-full");
 	v3_memstore_delete("kunit-cut");
 }
 
-static void vm_destroy_running(struct kunit *test)
+/* Poll (TCG under KASAN is slow) until vCPU 0 has run a step. */
+static u64 wait_for_steps(struct v3_vm *vm)
 {
-	struct v3_vm *vm = kunit_vm(test, "kunit-run", 64ULL << 20, 2);
+	unsigned long end = jiffies + 60 * HZ;
 	u64 steps;
 
+	while (!(steps = READ_ONCE(vm->vcpus[0].core.gpr[V3_RBX])) &&
+	       time_before(jiffies, end))
+		msleep(20);
+	return steps;
+}
+
+static void vm_run_pause_destroy(struct kunit *test)
+{
+	long pages = atomic_long_read(&v3_vm_pages_in_use);
+	struct v3_vm *vm = kunit_vm(test, "kunit-run", 64ULL << 20, 1);
+	struct v3_vm *twin = kunit_vm(test, "kunit-twin", 64ULL << 20, 1);
+	struct v3chkpt_vm_digest a, b;
+	u64 steps;
+
+	/* guest pages + EPT tables, all counted */
+	KUNIT_EXPECT_GT(test, atomic_long_read(&v3_vm_pages_in_use),
+			pages + 2 * (64L << 20 >> PAGE_SHIFT));
 	KUNIT_ASSERT_EQ(test, v3_vm_run(vm), 0);
 	KUNIT_EXPECT_EQ(test, v3_vm_run(vm), -EBUSY);
 	KUNIT_EXPECT_EQ(test, v3_vm_step(vm, 5), -EBUSY);
-	msleep(200);
-	steps = READ_ONCE(vm->vcpus[0].core.gpr[V3_RBX]);
-	KUNIT_EXPECT_GT(test, steps, 0ULL);
-	KUNIT_EXPECT_EQ(test, vm->state, (u32)V3CHKPT_VM_RUNNING);
-	/* Destroy stops the vCPUs and frees it all (kmemleak checks later). */
+	KUNIT_ASSERT_GT(test, wait_for_steps(vm), 0ULL);
+	KUNIT_EXPECT_EQ(test, v3_vm_pause(vm), 0);
+	KUNIT_EXPECT_EQ(test, vm->state, (u32)V3CHKPT_VM_PAUSED);
+	/* Paused at a step boundary: a twin stepped as far is identical. */
+	steps = vm->vcpus[0].core.gpr[V3_RBX];
+	KUNIT_ASSERT_EQ(test, v3_vm_step(twin, steps), 0);
+	digest_of(test, vm, &a);
+	digest_of(test, twin, &b);
+	KUNIT_EXPECT_EQ(test, a.total, b.total);
+
+	/* Destroying a running VM stops it and frees it all. */
+	KUNIT_ASSERT_EQ(test, v3_vm_run(vm), 0);
 	KUNIT_EXPECT_EQ(test, v3_vm_destroy("kunit-run"), 0);
 	KUNIT_EXPECT_TRUE(test, IS_ERR(v3_vm_get("kunit-run")));
+	KUNIT_EXPECT_EQ(test, v3_vm_destroy("kunit-twin"), 0);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&v3_vm_pages_in_use), pages);
+}
+
+/* The workload really goes through the EPT: take its pages away. */
+static void vm_ept_violation_stops_vm(struct kunit *test)
+{
+	long pages = atomic_long_read(&v3_vm_pages_in_use);
+	struct v3_vm *vm = kunit_vm(test, "kunit-ept", 64ULL << 20, 2);
+	u32 ws = vm->cfg.workload.ws_pages, i, dirty = 0, touched = 0;
+	struct v3_mem *m = &vm->mem;
+	u64 base1 = v3_workload_base(vm, 1);
+
+	KUNIT_ASSERT_EQ(test, v3_vm_step(vm, 10), 0);
+	/* A/D flags where the workload went, and nowhere else */
+	for (i = 0; i < ws; i++) {
+		u64 leaf = v3_ept_leaf(&m->ept, v3_mem_idx_to_gpa(m, i));
+
+		touched += !!(leaf & V3_EPT_A);
+		dirty += !!(leaf & V3_EPT_D);
+	}
+	KUNIT_EXPECT_GT(test, touched, 0U);
+	KUNIT_EXPECT_GT(test, dirty, 0U);
+	KUNIT_EXPECT_LE(test, dirty, touched);
+	KUNIT_EXPECT_FALSE(test, v3_ept_leaf(&m->ept, v3_mem_idx_to_gpa(m, ws + 1)) &
+			   V3_EPT_A);
+	KUNIT_ASSERT_EQ(test, v3_vm_save(vm, "memory", "kunit-ept", 0, NULL), 0);
+
+	/* vCPU 1's share becomes execute-only: its first access faults. */
+	for (i = 0; i < ws; i++)
+		KUNIT_ASSERT_EQ(test, v3_ept_protect(&m->ept,
+			v3_mem_idx_to_gpa(m, base1 + i), V3_EPT_X), 0);
+	KUNIT_EXPECT_EQ(test, v3_vm_step(vm, 10), -EIO);
+	KUNIT_EXPECT_EQ(test, vm->state, (u32)V3CHKPT_VM_FAILED);
+	KUNIT_EXPECT_EQ(test, vm->vcpus[1].error, -EFAULT);
+	KUNIT_EXPECT_EQ(test, vm->vcpus[1].core.gpr[V3_RBX], 10ULL);
+	KUNIT_EXPECT_EQ(test, v3_mem_gpa_to_idx(m, vm->vcpus[1].core.cr2) -
+			(long)base1 < (long)ws, true);
+	KUNIT_EXPECT_EQ(test, v3_vm_run(vm), -EIO);
+	KUNIT_EXPECT_EQ(test, v3_vm_step(vm, 1), -EIO);
+
+	/* Permissions back and a good checkpoint loaded: it runs again. */
+	for (i = 0; i < ws; i++)
+		v3_ept_protect(&m->ept, v3_mem_idx_to_gpa(m, base1 + i),
+			       V3_EPT_RWX);
+	KUNIT_EXPECT_EQ(test, v3_vm_load("kunit-ept", "memory", "kunit-ept", 0,
+					 &i, NULL), 0);
+	KUNIT_EXPECT_EQ(test, vm->state, (u32)V3CHKPT_VM_PAUSED);
+	KUNIT_EXPECT_EQ(test, vm->vcpus[1].error, 0);
+	KUNIT_EXPECT_EQ(test, v3_vm_step(vm, 5), 0);
+	KUNIT_EXPECT_EQ(test, vm->vcpus[1].core.gpr[V3_RBX], 15ULL);
+	KUNIT_EXPECT_EQ(test, v3_vm_destroy("kunit-ept"), 0);
+	v3_memstore_delete("kunit-ept");
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&v3_vm_pages_in_use), pages);
 }
 
 static struct kunit_case vm_cases[] = {
@@ -318,7 +411,8 @@ static struct kunit_case vm_cases[] = {
 	KUNIT_CASE(vcpu_state_checks),
 	KUNIT_CASE(vm_step_save_load),
 	KUNIT_CASE(vm_failed_load_changes_nothing),
-	KUNIT_CASE(vm_destroy_running),
+	KUNIT_CASE(vm_run_pause_destroy),
+	KUNIT_CASE(vm_ept_violation_stops_vm),
 	{}
 };
 

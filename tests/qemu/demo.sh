@@ -23,6 +23,8 @@ v3chkpt vm run src
 sleep 3
 v3chkpt vm pause src
 v3chkpt vm list
+v3chkpt vm list | awk '$1 == "src" && $2 == "paused" && $5 > 0 { ok = 1 } END { exit !ok }' &&
+	echo "src ran and is paused"
 v3chkpt save src memory:demo
 v3chkpt list
 v3chkpt load dst memory:demo --create
@@ -58,4 +60,10 @@ run_guest out "$DEBIAN_VMLINUZ" build/demo/payload.sh 600 2G build/demo \
 	build/debian/src/v3chkpt.ko build/v3chkpt
 sed -e '/V3CHKPT-GUEST-START/d' -e 's/^+ /$ /' build/demo/out/results.log
 grep -q "V3CHKPT-GUEST-END rc=0" build/demo/out/results.log
-grep -q "500 STEPS LATER: digests still identical" build/demo/out/results.log
+for line in "src ran and is paused" "RESTORED: digests identical" \
+	"500 STEPS LATER: digests still identical" "mismatched VM refused" \
+	"and its digest is unchanged" "corrupted checkpoint refused" \
+	"and dst is unchanged"; do
+	grep -qx "$line" build/demo/out/results.log ||
+		{ echo "demo: missing result: $line" >&2; exit 1; }
+done

@@ -528,8 +528,8 @@ TEST_F_TIMEOUT(vm, config_mismatch_einval, 300)
 	} targets[] = {
 		{ "mm-mem", 128, 1, 0, 5, "mem" },
 		{ "mm-cpu", 64, 2, 0, 5, "vcpu" },
-		{ "mm-seed", 64, 1, 0, 6, NULL },
-		{ "mm-devs", 64, 1, V3CHKPT_DEV_PIT | V3CHKPT_DEV_PIC, 5, NULL },
+		{ "mm-seed", 64, 1, 0, 6, "seed" },
+		{ "mm-devs", 64, 1, V3CHKPT_DEV_PIT | V3CHKPT_DEV_PIC, 5, "devices" },
 	};
 	const char *key = KEY_PREFIX "mm";
 	char errmsg[V3CHKPT_ERRMSG_MAX];
@@ -567,7 +567,7 @@ TEST_F_TIMEOUT(vm, config_mismatch_einval, 300)
 	EXPECT_DIGEST_EQ(before, after);
 }
 
-TEST_F(vm, errmsg_stays_inside_its_buffer)
+TEST_F_TIMEOUT(vm, errmsg_stays_inside_its_buffer, 300)
 {
 	char buf[32];
 	struct v3chkpt_vm_xfer x = {
@@ -590,7 +590,8 @@ TEST_F(vm, errmsg_stays_inside_its_buffer)
 
 TEST_F_TIMEOUT(vm, corrupt_or_truncated_stream_changes_nothing, 600)
 {
-	const size_t where[] = { 2, 3, 4 };	/* flips at len / 2, 3, 4 */
+	/* flips in memory, and near the end: device contexts, END record */
+	const size_t where[] = { 2, 3, 4, 0, 1 };
 	char errmsg[V3CHKPT_ERRMSG_MAX];
 	struct v3chkpt_vm_digest src, before, after;
 	struct v3chkpt_vm_entry e;
@@ -610,7 +611,7 @@ TEST_F_TIMEOUT(vm, corrupt_or_truncated_stream_changes_nothing, 600)
 	ASSERT_EQ(0, vm_digest(self->fd, "cor-dst", &before));
 
 	for (i = 0; i < ARRAY_SIZE(where); i++) {
-		off = len / where[i];
+		off = where[i] > 1 ? len / where[i] : len - (where[i] ? 20 : 700);
 		raw[off] ^= 0x40;
 		ASSERT_EQ(0, import_raw(self->fd, KEY_PREFIX "cor-flip", raw, len));
 		raw[off] ^= 0x40;
@@ -632,6 +633,13 @@ TEST_F_TIMEOUT(vm, corrupt_or_truncated_stream_changes_nothing, 600)
 	EXPECT_NE(0, errmsg[0]);
 	ASSERT_EQ(0, vm_digest(self->fd, "cor-dst", &after));
 	EXPECT_DIGEST_EQ(before, after);
+	/* cut inside the END record: everything before it verified */
+	ASSERT_EQ(0, import_raw(self->fd, KEY_PREFIX "cor-end", raw, len - 20));
+	r = vm_load(self->fd, "cor-dst", KEY_PREFIX "cor-end", 0, NULL, errmsg);
+	EXPECT_TRUE(r == -ENODATA || r == -EBADMSG) TH_LOG("end cut: %d", r);
+	ASSERT_EQ(0, vm_digest(self->fd, "cor-dst", &after));
+	EXPECT_DIGEST_EQ(before, after);
+	mem_delete(self->fd, KEY_PREFIX "cor-end");
 	r = vm_load(self->fd, "cor-new", KEY_PREFIX "cor-cut",
 		    V3CHKPT_VM_LOAD_CREATE, NULL, NULL);
 	EXPECT_TRUE(r == -ENODATA || r == -EBADMSG) TH_LOG("truncated: %d", r);
@@ -994,7 +1002,7 @@ static int unprivileged_vm_checks(void *arg)
 	return 0;
 }
 
-TEST_F(vm, unprivileged_caller_eperm)
+TEST_F_TIMEOUT(vm, unprivileged_caller_eperm, 300)
 {
 	struct v3chkpt_vm_entry e;
 	int r;

@@ -138,16 +138,16 @@ struct v3chkpt_blob {
 
 /*
  * The guest workload each vCPU runs.  Zero fields take the defaults shown
- * (pattern 0 is sequential).
- * Every field is part of the VM configuration a checkpoint must match.
+ * (pattern 0 is sequential).  Every field but pace_us (host timing, not
+ * guest state) is part of the VM configuration a checkpoint must match.
  */
 struct v3chkpt_workload {
 	__u32 ws_pages;		/* working set per vCPU, pages (1024) */
-	__u32 write_pct;	/* writes per 100 accesses, 0..100 (30) */
+	__u32 write_pct;	/* writes per 100 accesses, 1..100 (30) */
 	__u32 pattern;		/* V3CHKPT_WL_* (0: SEQUENTIAL) */
 	__u32 accesses;		/* memory accesses per step, 1..4096 (64) */
 	__u32 io_every;		/* program a device every N steps (16) */
-	__u32 pace_us;		/* host sleep after each step, 0..1000000 (100) */
+	__u32 pace_us;		/* host sleep after each step, 1..1000000 (100) */
 	__u64 seed;		/* PRNG seed (1) */
 	__u64 reserved[2];	/* must be 0 */
 };
