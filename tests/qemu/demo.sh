@@ -64,6 +64,6 @@ for line in "src ran and is paused" "RESTORED: digests identical" \
 	"500 STEPS LATER: digests still identical" "mismatched VM refused" \
 	"and its digest is unchanged" "corrupted checkpoint refused" \
 	"and dst is unchanged"; do
-	grep -qx "$line" build/demo/out/results.log ||
+	tr -d '\r' < build/demo/out/results.log | grep -qx "$line" ||
 		{ echo "demo: missing result: $line" >&2; exit 1; }
 done
