@@ -89,6 +89,11 @@ $cli vm step clivm 50 && $cli vm step clivm2 50 && $cli vm digest clivm > $w/d1 
 $cli vm digest clivm2 > $w/d2 && cmp -s $w/d1 $w/d2 && ! cmp -s $w/d0 $w/d1
 tap $? "cli: source and loaded copy stay equal as both step on"
 
+# Any registered store: the third-party module's "ext" store.
+$cli vm step clivm2 7 && $cli save clivm ext:vm && $cli load clivm2 ext:vm &&
+$cli vm digest clivm2 | cmp -s - $w/d1
+tap $? "cli: a VM saved to and loaded from a store of another module"
+
 $cli vm run clivm && $cli vm list | grep -Eq "^clivm +running " &&
 { $cli vm run clivm 2> $w/err; [ $? = 1 ] && grep -q EBUSY $w/err; } &&
 $cli vm pause clivm && $cli vm resume clivm && $cli vm pause clivm &&
