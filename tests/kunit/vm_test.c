@@ -8,6 +8,8 @@
 #include <linux/gfp.h>
 #include <linux/delay.h>
 #include <linux/io.h>
+#include <linux/kthread.h>
+#include <linux/sched/task.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include "helpers.h"
@@ -404,6 +406,65 @@ static void vm_ept_violation_stops_vm(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&v3_vm_pages_in_use), pages);
 }
 
+/* The VMM's accessor works on guest memory directly, not through the EPT. */
+static void vm_accessor_bypasses_ept(struct kunit *test)
+{
+	struct v3_vm *vm = kunit_vm(test, "kunit-acc", 64ULL << 20, 1);
+	const u64 gpa = 0x5ff8;		/* spans pages 5 and 6 */
+	u8 in[16] = "vmm-side write!", out[16] = {};
+	struct page *pg;
+	u64 qual;
+
+	KUNIT_ASSERT_EQ(test, v3_ept_protect(&vm->mem.ept, 0x5000, V3_EPT_X), 0);
+	KUNIT_EXPECT_EQ(test, v3_gpa_write(vm, gpa, in, sizeof(in)), 0);
+	KUNIT_EXPECT_EQ(test, v3_gpa_read(vm, gpa, out, sizeof(out)), 0);
+	KUNIT_EXPECT_EQ(test, memcmp(in, out, sizeof(in)), 0);
+	/* no A/D flag set: the guest did not touch the page */
+	KUNIT_EXPECT_FALSE(test, v3_ept_leaf(&vm->mem.ept, 0x5000) & V3_EPT_A);
+	/* the guest sees the bytes once it may read the page */
+	KUNIT_EXPECT_NULL(test, v3_ept_walk(&vm->mem.ept, gpa, V3_ACC_READ, &qual));
+	KUNIT_ASSERT_EQ(test, v3_ept_protect(&vm->mem.ept, 0x5000, V3_EPT_RWX), 0);
+	pg = v3_ept_walk(&vm->mem.ept, gpa, V3_ACC_READ, &qual);
+	KUNIT_ASSERT_NOT_NULL(test, pg);
+	KUNIT_EXPECT_EQ(test, memcmp(page_address(pg) + 0xff8, in, 8), 0);
+	/* not RAM: the APIC hole, beyond the end */
+	KUNIT_EXPECT_EQ(test, v3_gpa_write(vm, 0xfee00000ULL, in, 4), -EFAULT);
+	KUNIT_EXPECT_EQ(test, v3_gpa_read(vm, (64ULL << 20) - 8, out, 16), -EFAULT);
+	KUNIT_EXPECT_EQ(test, v3_vm_destroy("kunit-acc"), 0);
+}
+
+static int step_thread(void *data)
+{
+	struct v3_vm *vm = data;
+
+	return v3_vm_step(vm, 1000000);
+}
+
+/* A pause cuts a long STEP short: it returns EINTR, the VM is paused. */
+static void vm_pause_cuts_step(struct kunit *test)
+{
+	struct v3_vm *vm = kunit_vm(test, "kunit-cut", 64ULL << 20, 1);
+	struct task_struct *t;
+	int ret;
+
+	kref_get(&vm->ref);
+	t = kthread_create(step_thread, vm, "kunit-step");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	get_task_struct(t);	/* kthread_stop after the thread returned */
+	wake_up_process(t);
+	KUNIT_ASSERT_GT(test, wait_for_steps(vm), 0ULL);
+	KUNIT_EXPECT_EQ(test, v3_vm_pause(vm), 0);
+	ret = kthread_stop(t);
+	put_task_struct(t);
+	KUNIT_EXPECT_EQ(test, ret, -EINTR);
+	KUNIT_EXPECT_EQ(test, vm->state, (u32)V3CHKPT_VM_PAUSED);
+	KUNIT_EXPECT_LT(test, vm->vcpus[0].core.gpr[V3_RBX], 1000000ULL);
+	/* and the next STEP is whole */
+	KUNIT_EXPECT_EQ(test, v3_vm_step(vm, 3), 0);
+	v3_vm_put(vm);
+	KUNIT_EXPECT_EQ(test, v3_vm_destroy("kunit-cut"), 0);
+}
+
 static struct kunit_case vm_cases[] = {
 	KUNIT_CASE(ept_walk_permissions),
 	KUNIT_CASE(ept_accessed_dirty),
@@ -413,6 +474,8 @@ static struct kunit_case vm_cases[] = {
 	KUNIT_CASE(vm_failed_load_changes_nothing),
 	KUNIT_CASE(vm_run_pause_destroy),
 	KUNIT_CASE(vm_ept_violation_stops_vm),
+	KUNIT_CASE(vm_accessor_bypasses_ept),
+	KUNIT_CASE(vm_pause_cuts_step),
 	{}
 };
 
