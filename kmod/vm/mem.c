@@ -237,14 +237,20 @@ static int mem_load_chunk(struct v3_chkpt *chkpt, const struct v3_mem *m,
 
 		if (zmap[i / 8] & (1U << (i % 8)))
 			continue;
-		pg = v3_vm_alloc_page(GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
-		if (!pg) {
-			ret = v3_vm_fail(err, -ENOMEM,
-					 "memory chunk %u: out of memory staging it",
-					 chunk);
-			goto out;
+		if (!staged) {
+			/* straight into a fresh VM's zeroed pages */
+			pg = m->pages[first + i];
+		} else {
+			pg = v3_vm_alloc_page(GFP_KERNEL_ACCOUNT |
+					      __GFP_NOWARN);
+			if (!pg) {
+				ret = v3_vm_fail(err, -ENOMEM,
+						 "memory chunk %u: out of memory staging it",
+						 chunk);
+				goto out;
+			}
+			staged[first + i] = pg;
 		}
-		staged[first + i] = pg;
 		bvec_set_page(&bv[nz++], pg, PAGE_SIZE, 0);
 	}
 	iov_iter_bvec(&it, ITER_DEST, bv, nz, (size_t)nz * PAGE_SIZE);

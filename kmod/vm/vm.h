@@ -185,7 +185,11 @@ static inline u64 v3_workload_base(const struct v3_vm *vm, u32 id)
 int v3_gpa_write(struct v3_vm *vm, u64 gpa, const void *buf, size_t len);
 int v3_gpa_read(struct v3_vm *vm, u64 gpa, void *buf, size_t len);
 int v3_mem_save(struct v3_chkpt *chkpt, struct v3_mem *m);
-/* Stage memory: @staged[i] is a page, or NULL for a zero page. */
+/*
+ * Stage memory: @staged[i] is a page, or NULL for a zero page.  With
+ * @staged NULL, load straight into @m: only for a VM nobody has seen yet
+ * (zeroed, and destroyed if the load fails).
+ */
 int v3_mem_load(struct v3_chkpt *chkpt, const struct v3_mem *m,
 		struct page **staged, struct v3_vm_err *err);
 void v3_mem_apply(struct v3_mem *m, struct page **staged);

@@ -212,14 +212,23 @@ static void stage_free(struct v3_vm *vm, struct v3_vm_stage *s)
 	kvfree(s->arch);
 }
 
-/* Read everything after the configuration; the VM is not touched. */
-static int stage_load(struct v3_chkpt *chkpt, struct v3_vm *vm,
+/*
+ * Read everything after the configuration; the VM is not touched, except
+ * the memory of a VM this load created (@fresh): nobody else can see it,
+ * and a failed load destroys it, so staging a copy would only cost a
+ * second VM's worth of memory.
+ */
+static int stage_load(struct v3_chkpt *chkpt, struct v3_vm *vm, bool fresh,
 		      struct v3_vm_stage *s, struct v3_vm_err *err)
 {
 	u32 i, n = vm->cfg.vcpus;
 	int ret;
 
-	if (!(s->opts & V3CHKPT_SKIP_MEM)) {
+	if (!(s->opts & V3CHKPT_SKIP_MEM) && fresh) {
+		ret = v3_mem_load(chkpt, &vm->mem, NULL, err);
+		if (ret)
+			return ret;
+	} else if (!(s->opts & V3CHKPT_SKIP_MEM)) {
 		s->mem = kvcalloc(vm->mem.npages, sizeof(*s->mem), GFP_KERNEL);
 		if (!s->mem)
 			return v3_vm_fail(err, -ENOMEM,
@@ -346,7 +355,7 @@ int v3_vm_load(const char *name, const char *store, const char *url,
 				 name);
 		goto unlock;
 	}
-	ret = stage_load(chkpt, vm, &s, err);
+	ret = stage_load(chkpt, vm, create, &s, err);
 	if (ret)
 		goto unlock;
 	/* Whatever follows must verify too before anything is applied. */
