@@ -23,10 +23,17 @@ build_module() {
 
 # run_guest NAME KERNEL PAYLOAD TIMEOUT MEM OUTDIR FILES...: boot a guest
 # whose /payload.sh output lands in OUTDIR/NAME/results.log.
+# A guest whose kernel dies before the payload starts (none of our code
+# has run) is booted once more, and says so; any later failure stands.
 run_guest() {
 	local name=$1 kernel=$2 payload=$3 tmo=$4 mem=$5 outdir=$6
 	shift 6
 	bash tests/qemu/mkinitramfs.sh "$outdir/$name.cpio.gz" "$payload" \
-		tests/qemu/guest-lib.sh "$@" &&
+		tests/qemu/guest-lib.sh "$@" || return 1
+	bash tests/qemu/run-qemu.sh "$kernel" "$outdir/$name.cpio.gz" "$outdir/$name" "$tmo" "$mem" &&
+		return 0
+	grep -q "V3CHKPT-GUEST-START" "$outdir/$name/results.log" 2>/dev/null && return 1
+	echo "qemu: the $name guest's kernel died before its payload started; booting it again" >&2
+	cp "$outdir/$name/console.log" "$outdir/$name/console.first-boot.log"
 	bash tests/qemu/run-qemu.sh "$kernel" "$outdir/$name.cpio.gz" "$outdir/$name" "$tmo" "$mem"
 }
