@@ -121,9 +121,34 @@ static bool page_is_zero(struct page *page)
 	return !memchr_inv(page_address(page), 0, PAGE_SIZE);
 }
 
-static int mem_save_chunk(struct v3_chkpt *chkpt, struct v3_mem *m,
-			  u32 chunk, struct bio_vec *bv, u8 *zmap)
+/* Scratch for one chunk: its page vector and its zero-page bitmap. */
+struct mem_scratch {
+	struct bio_vec *bv;
+	u8 *zmap;
+};
+
+static void mem_scratch_free(struct mem_scratch *sc)
 {
+	kfree(sc->zmap);
+	kvfree(sc->bv);
+}
+
+static int mem_scratch_alloc(struct mem_scratch *sc)
+{
+	sc->bv = kvmalloc_array(V3_MEM_CHUNK_PAGES, sizeof(*sc->bv),
+				GFP_KERNEL);
+	sc->zmap = kmalloc(V3_MEM_CHUNK_PAGES / 8, GFP_KERNEL);
+	if (sc->bv && sc->zmap)
+		return 0;
+	mem_scratch_free(sc);
+	return -ENOMEM;
+}
+
+static int mem_save_chunk(struct v3_chkpt *chkpt, struct v3_mem *m,
+			  u32 chunk, struct mem_scratch *sc)
+{
+	struct bio_vec *bv = sc->bv;
+	u8 *zmap = sc->zmap;
 	u64 first = (u64)chunk * V3_MEM_CHUNK_PAGES;
 	u32 count = min_t(u64, V3_MEM_CHUNK_PAGES, m->npages - first);
 	struct v3_chkpt_ctx *ctx;
@@ -164,21 +189,17 @@ fail:
 int v3_mem_save(struct v3_chkpt *chkpt, struct v3_mem *m)
 {
 	u32 chunk, chunks = DIV_ROUND_UP(m->npages, V3_MEM_CHUNK_PAGES);
-	struct bio_vec *bv;
-	u8 *zmap;
-	int ret = -ENOMEM;
+	struct mem_scratch sc;
+	int ret;
 
-	bv = kvmalloc_array(V3_MEM_CHUNK_PAGES, sizeof(*bv), GFP_KERNEL);
-	zmap = kmalloc(V3_MEM_CHUNK_PAGES / 8, GFP_KERNEL);
-	if (!bv || !zmap)
-		goto out;
-	for (chunk = 0, ret = 0; chunk < chunks && !ret; chunk++) {
-		ret = mem_save_chunk(chkpt, m, chunk, bv, zmap);
+	ret = mem_scratch_alloc(&sc);
+	if (ret)
+		return ret;
+	for (chunk = 0; chunk < chunks && !ret; chunk++) {
+		ret = mem_save_chunk(chkpt, m, chunk, &sc);
 		cond_resched();
 	}
-out:
-	kfree(zmap);
-	kvfree(bv);
+	mem_scratch_free(&sc);
 	return ret;
 }
 
@@ -193,10 +214,12 @@ void v3_mem_free_staged(struct page **staged, unsigned long n)
 			v3_vm_free_page(staged[i]);
 }
 
-static int mem_load_chunk(struct v3_chkpt *chkpt, const struct v3_mem *m,
-			  u32 chunk, struct page **staged, struct bio_vec *bv,
-			  u8 *zmap, struct v3_vm_err *err)
+static int mem_load_chunk(struct v3_chkpt *chkpt, struct v3_mem *m,
+			  u32 chunk, struct page **staged,
+			  struct mem_scratch *sc, struct v3_vm_err *err)
 {
+	struct bio_vec *bv = sc->bv;
+	u8 *zmap = sc->zmap;
 	u64 want_first = (u64)chunk * V3_MEM_CHUNK_PAGES, first;
 	u32 want = min_t(u64, V3_MEM_CHUNK_PAGES, m->npages - want_first);
 	struct v3_chkpt_ctx *ctx;
@@ -267,29 +290,23 @@ out:
 	return ret;
 }
 
-int v3_mem_load(struct v3_chkpt *chkpt, const struct v3_mem *m,
+int v3_mem_load(struct v3_chkpt *chkpt, struct v3_mem *m,
 		struct page **staged, struct v3_vm_err *err)
 {
 	u32 chunk, chunks = DIV_ROUND_UP(m->npages, V3_MEM_CHUNK_PAGES);
-	struct bio_vec *bv;
-	u8 *zmap;
-	int ret = -ENOMEM;
+	struct mem_scratch sc;
+	int ret;
 
-	bv = kvmalloc_array(V3_MEM_CHUNK_PAGES, sizeof(*bv), GFP_KERNEL);
-	zmap = kmalloc(V3_MEM_CHUNK_PAGES / 8, GFP_KERNEL);
-	if (!bv || !zmap) {
-		v3_vm_fail(err, ret, "out of memory staging guest memory");
-		goto out;
-	}
+	if (mem_scratch_alloc(&sc))
+		return v3_vm_fail(err, -ENOMEM,
+				  "out of memory staging guest memory");
 	for (chunk = 0, ret = 0; chunk < chunks && !ret; chunk++) {
-		ret = mem_load_chunk(chkpt, m, chunk, staged, bv, zmap, err);
+		ret = mem_load_chunk(chkpt, m, chunk, staged, &sc, err);
 		if (!ret && fatal_signal_pending(current))
 			ret = v3_vm_fail(err, -EINTR, "interrupted");
 		cond_resched();
 	}
-out:
-	kfree(zmap);
-	kvfree(bv);
+	mem_scratch_free(&sc);
 	return ret;
 }
 

@@ -28,10 +28,6 @@ static const char * const seg_names[V3_NR_SEGS] = {
 	"cs", "ds", "es", "fs", "gs", "ss", "ldtr", "tr",
 };
 
-static const char * const gpr_names[V3_NR_GPRS] = {
-	"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
-	"r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
-};
 
 static u32 xsave_size(u64 xcr0)
 {
@@ -94,136 +90,106 @@ void v3_vcpu_reset(struct v3_vcpu *v)
 	a->xsave[V3_XSAVE_HDR] = 0x3;
 }
 
-static int save_seg(struct v3_chkpt_ctx *ctx, const char *name,
-		    const struct v3_seg *s)
+/*
+ * The fields of the core and archdep contexts, each saved as its own tagged
+ * blob: one table drives both save and load, so the two cannot drift.
+ */
+struct v3_field {
+	const char *tag;
+	u16 off, size;
+};
+
+#define CORE(tag, m) { tag, offsetof(struct v3_vcpu_core, m), \
+		       sizeof_field(struct v3_vcpu_core, m) }
+#define SEG(n, i) CORE(n ".base", seg[i].base), \
+		  CORE(n ".limit", seg[i].limit), \
+		  CORE(n ".selector", seg[i].selector), \
+		  CORE(n ".attr", seg[i].attr)
+
+static const struct v3_field core_fields[] = {
+	CORE("rax", gpr[V3_RAX]), CORE("rcx", gpr[V3_RCX]),
+	CORE("rdx", gpr[V3_RDX]), CORE("rbx", gpr[V3_RBX]),
+	CORE("rsp", gpr[V3_RSP]), CORE("rbp", gpr[V3_RBP]),
+	CORE("rsi", gpr[V3_RSI]), CORE("rdi", gpr[V3_RDI]),
+	CORE("r8", gpr[V3_R8]), CORE("r9", gpr[V3_R9]),
+	CORE("r10", gpr[V3_R10]), CORE("r11", gpr[V3_R11]),
+	CORE("r12", gpr[V3_R12]), CORE("r13", gpr[V3_R13]),
+	CORE("r14", gpr[V3_R14]), CORE("r15", gpr[V3_R15]),
+	CORE("rip", rip), CORE("rflags", rflags),
+	CORE("cr0", cr0), CORE("cr2", cr2), CORE("cr3", cr3),
+	CORE("cr4", cr4), CORE("cr8", cr8), CORE("efer", efer),
+	CORE("dr0", dr[0]), CORE("dr1", dr[1]), CORE("dr2", dr[2]),
+	CORE("dr3", dr[3]), CORE("dr6", dr6), CORE("dr7", dr7),
+	SEG("cs", V3_SEG_CS), SEG("ds", V3_SEG_DS), SEG("es", V3_SEG_ES),
+	SEG("fs", V3_SEG_FS), SEG("gs", V3_SEG_GS), SEG("ss", V3_SEG_SS),
+	SEG("ldtr", V3_SEG_LDTR), SEG("tr", V3_SEG_TR),
+	CORE("gdtr.base", gdtr.base), CORE("gdtr.limit", gdtr.limit),
+	CORE("idtr.base", idtr.base), CORE("idtr.limit", idtr.limit),
+};
+
+#define ARCH(tag, m) { tag, offsetof(struct v3_vcpu_archdep, m), \
+		       sizeof_field(struct v3_vcpu_archdep, m) }
+
+/* The XSAVE area follows as a bounded blob of its own length. */
+static const struct v3_field archdep_fields[] = {
+	ARCH("msr.star", star), ARCH("msr.lstar", lstar),
+	ARCH("msr.cstar", cstar), ARCH("msr.sfmask", sfmask),
+	ARCH("msr.kernel_gs_base", kernel_gs_base),
+	ARCH("msr.sysenter_cs", sysenter_cs),
+	ARCH("msr.sysenter_esp", sysenter_esp),
+	ARCH("msr.sysenter_eip", sysenter_eip),
+	ARCH("tsc", tsc), ARCH("apic_base", apic_base), ARCH("xcr0", xcr0),
+};
+
+static int save_fields(struct v3_chkpt_ctx *ctx, const struct v3_field *f,
+		       size_t n, const void *base)
 {
-	char tag[24];
+	int ret = 0;
+
+	while (n-- && !ret) {
+		ret = v3_chkpt_save(ctx, f->tag, f->size, base + f->off);
+		f++;
+	}
+	return ret;
+}
+
+/* Load every field; on failure, name the one that failed. */
+static int load_fields(struct v3_chkpt_ctx *ctx, const struct v3_field *f,
+		       size_t n, void *base, const char *what, u32 id,
+		       struct v3_vm_err *err)
+{
 	int ret;
 
-	snprintf(tag, sizeof(tag), "%s.base", name);
-	ret = V3_CHKPT_SAVE(ctx, tag, s->base);
-	snprintf(tag, sizeof(tag), "%s.limit", name);
-	ret = ret ?: V3_CHKPT_SAVE(ctx, tag, s->limit);
-	snprintf(tag, sizeof(tag), "%s.selector", name);
-	ret = ret ?: V3_CHKPT_SAVE(ctx, tag, s->selector);
-	snprintf(tag, sizeof(tag), "%s.attr", name);
-	return ret ?: V3_CHKPT_SAVE(ctx, tag, s->attr);
-}
-
-static int load_seg(struct v3_chkpt_ctx *ctx, const char *name,
-		    struct v3_seg *s)
-{
-	char tag[24];
-	int ret;
-
-	snprintf(tag, sizeof(tag), "%s.base", name);
-	ret = V3_CHKPT_LOAD(ctx, tag, s->base);
-	snprintf(tag, sizeof(tag), "%s.limit", name);
-	ret = ret ?: V3_CHKPT_LOAD(ctx, tag, s->limit);
-	snprintf(tag, sizeof(tag), "%s.selector", name);
-	ret = ret ?: V3_CHKPT_LOAD(ctx, tag, s->selector);
-	snprintf(tag, sizeof(tag), "%s.attr", name);
-	return ret ?: V3_CHKPT_LOAD(ctx, tag, s->attr);
-}
-
-static int save_core(struct v3_chkpt_ctx *ctx, const struct v3_vcpu_core *c)
-{
-	int i, ret = 0;
-
-	for (i = 0; i < V3_NR_GPRS && !ret; i++)
-		ret = V3_CHKPT_SAVE(ctx, gpr_names[i], c->gpr[i]);
-	V3_CHKPT_SAVE(ctx, "rip", c->rip, fail);
-	V3_CHKPT_SAVE(ctx, "rflags", c->rflags, fail);
-	V3_CHKPT_SAVE(ctx, "cr0", c->cr0, fail);
-	V3_CHKPT_SAVE(ctx, "cr2", c->cr2, fail);
-	V3_CHKPT_SAVE(ctx, "cr3", c->cr3, fail);
-	V3_CHKPT_SAVE(ctx, "cr4", c->cr4, fail);
-	V3_CHKPT_SAVE(ctx, "cr8", c->cr8, fail);
-	V3_CHKPT_SAVE(ctx, "efer", c->efer, fail);
-	V3_CHKPT_SAVE(ctx, "dr0", c->dr[0], fail);
-	V3_CHKPT_SAVE(ctx, "dr1", c->dr[1], fail);
-	V3_CHKPT_SAVE(ctx, "dr2", c->dr[2], fail);
-	V3_CHKPT_SAVE(ctx, "dr3", c->dr[3], fail);
-	V3_CHKPT_SAVE(ctx, "dr6", c->dr6, fail);
-	V3_CHKPT_SAVE(ctx, "dr7", c->dr7, fail);
-	for (i = 0; i < V3_NR_SEGS && !ret; i++)
-		ret = save_seg(ctx, seg_names[i], &c->seg[i]);
-	V3_CHKPT_SAVE(ctx, "gdtr.base", c->gdtr.base, fail);
-	V3_CHKPT_SAVE(ctx, "gdtr.limit", c->gdtr.limit, fail);
-	V3_CHKPT_SAVE(ctx, "idtr.base", c->idtr.base, fail);
-	V3_CHKPT_SAVE(ctx, "idtr.limit", c->idtr.limit, fail);
-	return ret;
-fail:
-	return v3_chkpt_ctx_error(ctx);
-}
-
-static int load_core(struct v3_chkpt_ctx *ctx, struct v3_vcpu_core *c)
-{
-	int i, ret = 0;
-
-	for (i = 0; i < V3_NR_GPRS && !ret; i++)
-		ret = V3_CHKPT_LOAD(ctx, gpr_names[i], c->gpr[i]);
-	V3_CHKPT_LOAD(ctx, "rip", c->rip, fail);
-	V3_CHKPT_LOAD(ctx, "rflags", c->rflags, fail);
-	V3_CHKPT_LOAD(ctx, "cr0", c->cr0, fail);
-	V3_CHKPT_LOAD(ctx, "cr2", c->cr2, fail);
-	V3_CHKPT_LOAD(ctx, "cr3", c->cr3, fail);
-	V3_CHKPT_LOAD(ctx, "cr4", c->cr4, fail);
-	V3_CHKPT_LOAD(ctx, "cr8", c->cr8, fail);
-	V3_CHKPT_LOAD(ctx, "efer", c->efer, fail);
-	V3_CHKPT_LOAD(ctx, "dr0", c->dr[0], fail);
-	V3_CHKPT_LOAD(ctx, "dr1", c->dr[1], fail);
-	V3_CHKPT_LOAD(ctx, "dr2", c->dr[2], fail);
-	V3_CHKPT_LOAD(ctx, "dr3", c->dr[3], fail);
-	V3_CHKPT_LOAD(ctx, "dr6", c->dr6, fail);
-	V3_CHKPT_LOAD(ctx, "dr7", c->dr7, fail);
-	for (i = 0; i < V3_NR_SEGS && !ret; i++)
-		ret = load_seg(ctx, seg_names[i], &c->seg[i]);
-	V3_CHKPT_LOAD(ctx, "gdtr.base", c->gdtr.base, fail);
-	V3_CHKPT_LOAD(ctx, "gdtr.limit", c->gdtr.limit, fail);
-	V3_CHKPT_LOAD(ctx, "idtr.base", c->idtr.base, fail);
-	V3_CHKPT_LOAD(ctx, "idtr.limit", c->idtr.limit, fail);
-	return ret;
-fail:
-	return v3_chkpt_ctx_error(ctx);
+	for (; n--; f++) {
+		ret = v3_chkpt_load(ctx, f->tag, f->size, base + f->off);
+		if (ret)
+			return v3_vm_fail(err, ret, "vcpu%u %s: %s: %s (%d)",
+					  id, what, f->tag,
+					  ret == -ENOENT ? "missing" :
+					  ret == -EMSGSIZE ? "wrong size" :
+					  "unreadable", ret);
+	}
+	return 0;
 }
 
 static int save_archdep(struct v3_chkpt_ctx *ctx,
 			const struct v3_vcpu_archdep *a)
 {
-	V3_CHKPT_SAVE(ctx, "msr.star", a->star, fail);
-	V3_CHKPT_SAVE(ctx, "msr.lstar", a->lstar, fail);
-	V3_CHKPT_SAVE(ctx, "msr.cstar", a->cstar, fail);
-	V3_CHKPT_SAVE(ctx, "msr.sfmask", a->sfmask, fail);
-	V3_CHKPT_SAVE(ctx, "msr.kernel_gs_base", a->kernel_gs_base, fail);
-	V3_CHKPT_SAVE(ctx, "msr.sysenter_cs", a->sysenter_cs, fail);
-	V3_CHKPT_SAVE(ctx, "msr.sysenter_esp", a->sysenter_esp, fail);
-	V3_CHKPT_SAVE(ctx, "msr.sysenter_eip", a->sysenter_eip, fail);
-	V3_CHKPT_SAVE(ctx, "tsc", a->tsc, fail);
-	V3_CHKPT_SAVE(ctx, "apic_base", a->apic_base, fail);
-	V3_CHKPT_SAVE(ctx, "xcr0", a->xcr0, fail);
-	/* A bounded blob: its length says which components it holds. */
-	return v3_chkpt_save(ctx, "xsave", a->xsave_size, a->xsave);
-fail:
-	return v3_chkpt_ctx_error(ctx);
+	return save_fields(ctx, archdep_fields, ARRAY_SIZE(archdep_fields),
+			   a) ?:
+	       v3_chkpt_save(ctx, "xsave", a->xsave_size, a->xsave);
 }
 
 static int load_archdep(struct v3_chkpt_ctx *ctx, struct v3_vcpu_archdep *a,
 			u32 id, struct v3_vm_err *err)
 {
 	s64 len;
+	int ret;
 
-	V3_CHKPT_LOAD(ctx, "msr.star", a->star, fail);
-	V3_CHKPT_LOAD(ctx, "msr.lstar", a->lstar, fail);
-	V3_CHKPT_LOAD(ctx, "msr.cstar", a->cstar, fail);
-	V3_CHKPT_LOAD(ctx, "msr.sfmask", a->sfmask, fail);
-	V3_CHKPT_LOAD(ctx, "msr.kernel_gs_base", a->kernel_gs_base, fail);
-	V3_CHKPT_LOAD(ctx, "msr.sysenter_cs", a->sysenter_cs, fail);
-	V3_CHKPT_LOAD(ctx, "msr.sysenter_esp", a->sysenter_esp, fail);
-	V3_CHKPT_LOAD(ctx, "msr.sysenter_eip", a->sysenter_eip, fail);
-	V3_CHKPT_LOAD(ctx, "tsc", a->tsc, fail);
-	V3_CHKPT_LOAD(ctx, "apic_base", a->apic_base, fail);
-	V3_CHKPT_LOAD(ctx, "xcr0", a->xcr0, fail);
+	ret = load_fields(ctx, archdep_fields, ARRAY_SIZE(archdep_fields), a,
+			  "archdep", id, err);
+	if (ret)
+		return ret;
 	len = v3_chkpt_blob_len(ctx, "xsave");
 	if (len < 0)
 		return v3_vm_fail(err, len, "vcpu%u: no xsave area (%lld)", id,
@@ -233,13 +199,11 @@ static int load_archdep(struct v3_chkpt_ctx *ctx, struct v3_vcpu_archdep *a,
 				  "vcpu%u: xsave area of %lld bytes (%u..%u)",
 				  id, len, V3_XSAVE_HDR + 64, V3_XSAVE_MAX);
 	a->xsave_size = len;
-	if (v3_chkpt_load(ctx, "xsave", len, a->xsave))
-		goto fail;
+	ret = v3_chkpt_load(ctx, "xsave", len, a->xsave);
+	if (ret)
+		return v3_vm_fail(err, ret, "vcpu%u: xsave unreadable (%d)",
+				  id, ret);
 	return 0;
-fail:
-	return v3_vm_fail(err, v3_chkpt_ctx_error(ctx),
-			  "vcpu%u: bad or missing record (%d)", id,
-			  v3_chkpt_ctx_error(ctx));
 }
 
 static bool canonical(u64 a)
@@ -324,7 +288,8 @@ int v3_vcpu_save(struct v3_chkpt *chkpt, const struct v3_vcpu *v, u32 opts)
 					V3_CORE_VERSION);
 		if (IS_ERR(ctx))
 			return PTR_ERR(ctx);
-		ret = save_core(ctx, &v->core);
+		ret = save_fields(ctx, core_fields, ARRAY_SIZE(core_fields),
+				  &v->core);
 		ret = v3_chkpt_close_ctx(ctx) ?: ret;
 		if (ret)
 			return ret;
@@ -357,10 +322,8 @@ int v3_vcpu_load(struct v3_chkpt *chkpt, u32 id, u32 opts,
 					  "vcpu%u core state: cannot open (%ld)",
 					  id, PTR_ERR(ctx));
 		memset(core, 0, sizeof(*core));
-		ret = load_core(ctx, core);
-		if (ret)
-			v3_vm_fail(err, ret, "vcpu%u core state: bad record (%d)",
-				   id, ret);
+		ret = load_fields(ctx, core_fields, ARRAY_SIZE(core_fields),
+				  core, "core", id, err);
 		ret = v3_chkpt_close_ctx(ctx) ?: ret;
 		ret = ret ?: v3_vcpu_core_check(core, id, err);
 		if (ret)

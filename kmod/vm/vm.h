@@ -190,7 +190,7 @@ int v3_mem_save(struct v3_chkpt *chkpt, struct v3_mem *m);
  * @staged NULL, load straight into @m: only for a VM nobody has seen yet
  * (zeroed, and destroyed if the load fails).
  */
-int v3_mem_load(struct v3_chkpt *chkpt, const struct v3_mem *m,
+int v3_mem_load(struct v3_chkpt *chkpt, struct v3_mem *m,
 		struct page **staged, struct v3_vm_err *err);
 void v3_mem_apply(struct v3_mem *m, struct page **staged);
 void v3_mem_free_staged(struct page **staged, unsigned long n);

@@ -21,6 +21,14 @@ static int v3_vm_name_ok(const char *name)
 	return 0;
 }
 
+/* The VM a (NUL-terminated, valid) name in an ioctl struct refers to. */
+static struct v3_vm *vm_lookup(const char *name)
+{
+	if (v3_vm_name_ok(name))
+		return ERR_PTR(-EINVAL);
+	return v3_vm_get(name);
+}
+
 static int ioc_create(unsigned long arg)
 {
 	struct v3chkpt_vm_create c;
@@ -100,7 +108,7 @@ static int ioc_ctl(unsigned long arg)
 		return -EINVAL;
 	if (c.op == V3CHKPT_VM_OP_DESTROY)
 		return v3_vm_destroy(c.name);
-	vm = v3_vm_get(c.name);
+	vm = vm_lookup(c.name);
 	if (IS_ERR(vm))
 		return PTR_ERR(vm);
 	switch (c.op) {
@@ -131,9 +139,9 @@ static int ioc_digest(unsigned long arg)
 	if (ret)
 		return ret;
 	if (d.flags || d.total || d.memory || d.vcpus || d.devices ||
-	    !v3_zeroed(d.reserved, 2) || v3_vm_name_ok(d.name))
+	    !v3_zeroed(d.reserved, 2))
 		return -EINVAL;
-	vm = v3_vm_get(d.name);
+	vm = vm_lookup(d.name);
 	if (IS_ERR(vm))
 		return PTR_ERR(vm);
 	ret = v3_vm_digest(vm, &d);
@@ -215,9 +223,9 @@ static int ioc_map(unsigned long arg)
 	ret = v3_get_arg(&m, sizeof(m), V3CHKPT_VM_MAP_SIZE_VER0, arg, NULL);
 	if (ret)
 		return ret;
-	if (m.flags || !v3_zeroed(m.reserved, 2) || v3_vm_name_ok(m.name))
+	if (m.flags || !v3_zeroed(m.reserved, 2))
 		return -EINVAL;
-	vm = v3_vm_get(m.name);
+	vm = vm_lookup(m.name);
 	if (IS_ERR(vm))
 		return PTR_ERR(vm);
 	ret = v3_mem_map_fd(vm);
