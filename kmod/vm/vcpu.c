@@ -101,11 +101,6 @@ struct v3_field {
 
 #define CORE(tag, m) { tag, offsetof(struct v3_vcpu_core, m), \
 		       sizeof_field(struct v3_vcpu_core, m) }
-#define SEG(n, i) CORE(n ".base", seg[i].base), \
-		  CORE(n ".limit", seg[i].limit), \
-		  CORE(n ".selector", seg[i].selector), \
-		  CORE(n ".attr", seg[i].attr)
-
 static const struct v3_field core_fields[] = {
 	CORE("rax", gpr[V3_RAX]), CORE("rcx", gpr[V3_RCX]),
 	CORE("rdx", gpr[V3_RDX]), CORE("rbx", gpr[V3_RBX]),
@@ -120,11 +115,16 @@ static const struct v3_field core_fields[] = {
 	CORE("cr4", cr4), CORE("cr8", cr8), CORE("efer", efer),
 	CORE("dr0", dr[0]), CORE("dr1", dr[1]), CORE("dr2", dr[2]),
 	CORE("dr3", dr[3]), CORE("dr6", dr6), CORE("dr7", dr7),
-	SEG("cs", V3_SEG_CS), SEG("ds", V3_SEG_DS), SEG("es", V3_SEG_ES),
-	SEG("fs", V3_SEG_FS), SEG("gs", V3_SEG_GS), SEG("ss", V3_SEG_SS),
-	SEG("ldtr", V3_SEG_LDTR), SEG("tr", V3_SEG_TR),
 	CORE("gdtr.base", gdtr.base), CORE("gdtr.limit", gdtr.limit),
 	CORE("idtr.base", idtr.base), CORE("idtr.limit", idtr.limit),
+};
+
+/* Each segment register's fields, tagged "cs.base", "cs.limit", ... */
+#define SEG(tag, m) { tag, offsetof(struct v3_seg, m), \
+		      sizeof_field(struct v3_seg, m) }
+static const struct v3_field seg_fields[] = {
+	SEG("base", base), SEG("limit", limit), SEG("selector", selector),
+	SEG("attr", attr),
 };
 
 #define ARCH(tag, m) { tag, offsetof(struct v3_vcpu_archdep, m), \
@@ -141,42 +141,71 @@ static const struct v3_field archdep_fields[] = {
 	ARCH("tsc", tsc), ARCH("apic_base", apic_base), ARCH("xcr0", xcr0),
 };
 
+/* @prefix: tags are "prefix.tag" (segment registers), or NULL. */
 static int save_fields(struct v3_chkpt_ctx *ctx, const struct v3_field *f,
-		       size_t n, const void *base)
+		       size_t n, const void *base, const char *prefix)
 {
+	char tag[32];
 	int ret = 0;
 
-	while (n-- && !ret) {
-		ret = v3_chkpt_save(ctx, f->tag, f->size, base + f->off);
-		f++;
+	for (; n-- && !ret; f++) {
+		snprintf(tag, sizeof(tag), "%s%s%s", prefix ?: "",
+			 prefix ? "." : "", f->tag);
+		ret = v3_chkpt_save(ctx, tag, f->size, base + f->off);
 	}
 	return ret;
 }
 
 /* Load every field; on failure, name the one that failed. */
 static int load_fields(struct v3_chkpt_ctx *ctx, const struct v3_field *f,
-		       size_t n, void *base, const char *what, u32 id,
+		       size_t n, void *base, const char *prefix, u32 id,
 		       struct v3_vm_err *err)
 {
+	char tag[32];
 	int ret;
 
 	for (; n--; f++) {
-		ret = v3_chkpt_load(ctx, f->tag, f->size, base + f->off);
+		snprintf(tag, sizeof(tag), "%s%s%s", prefix ?: "",
+			 prefix ? "." : "", f->tag);
+		ret = v3_chkpt_load(ctx, tag, f->size, base + f->off);
 		if (ret)
-			return v3_vm_fail(err, ret, "vcpu%u %s: %s: %s (%d)",
-					  id, what, f->tag,
-					  ret == -ENOENT ? "missing" :
+			return v3_vm_fail(err, ret, "vcpu%u: %s: %s (%d)", id,
+					  tag, ret == -ENOENT ? "missing" :
 					  ret == -EMSGSIZE ? "wrong size" :
 					  "unreadable", ret);
 	}
 	return 0;
 }
 
+static int save_core(struct v3_chkpt_ctx *ctx, const struct v3_vcpu_core *c)
+{
+	int i, ret;
+
+	ret = save_fields(ctx, core_fields, ARRAY_SIZE(core_fields), c, NULL);
+	for (i = 0; i < V3_NR_SEGS && !ret; i++)
+		ret = save_fields(ctx, seg_fields, ARRAY_SIZE(seg_fields),
+				  &c->seg[i], seg_names[i]);
+	return ret;
+}
+
+static int load_core(struct v3_chkpt_ctx *ctx, struct v3_vcpu_core *c,
+		     u32 id, struct v3_vm_err *err)
+{
+	int i, ret;
+
+	ret = load_fields(ctx, core_fields, ARRAY_SIZE(core_fields), c, NULL,
+			  id, err);
+	for (i = 0; i < V3_NR_SEGS && !ret; i++)
+		ret = load_fields(ctx, seg_fields, ARRAY_SIZE(seg_fields),
+				  &c->seg[i], seg_names[i], id, err);
+	return ret;
+}
+
 static int save_archdep(struct v3_chkpt_ctx *ctx,
 			const struct v3_vcpu_archdep *a)
 {
 	return save_fields(ctx, archdep_fields, ARRAY_SIZE(archdep_fields),
-			   a) ?:
+			   a, NULL) ?:
 	       v3_chkpt_save(ctx, "xsave", a->xsave_size, a->xsave);
 }
 
@@ -187,7 +216,7 @@ static int load_archdep(struct v3_chkpt_ctx *ctx, struct v3_vcpu_archdep *a,
 	int ret;
 
 	ret = load_fields(ctx, archdep_fields, ARRAY_SIZE(archdep_fields), a,
-			  "archdep", id, err);
+			  NULL, id, err);
 	if (ret)
 		return ret;
 	len = v3_chkpt_blob_len(ctx, "xsave");
@@ -288,8 +317,7 @@ int v3_vcpu_save(struct v3_chkpt *chkpt, const struct v3_vcpu *v, u32 opts)
 					V3_CORE_VERSION);
 		if (IS_ERR(ctx))
 			return PTR_ERR(ctx);
-		ret = save_fields(ctx, core_fields, ARRAY_SIZE(core_fields),
-				  &v->core);
+		ret = save_core(ctx, &v->core);
 		ret = v3_chkpt_close_ctx(ctx) ?: ret;
 		if (ret)
 			return ret;
@@ -322,8 +350,7 @@ int v3_vcpu_load(struct v3_chkpt *chkpt, u32 id, u32 opts,
 					  "vcpu%u core state: cannot open (%ld)",
 					  id, PTR_ERR(ctx));
 		memset(core, 0, sizeof(*core));
-		ret = load_fields(ctx, core_fields, ARRAY_SIZE(core_fields),
-				  core, "core", id, err);
+		ret = load_core(ctx, core, id, err);
 		ret = v3_chkpt_close_ctx(ctx) ?: ret;
 		ret = ret ?: v3_vcpu_core_check(core, id, err);
 		if (ret)
