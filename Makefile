@@ -17,7 +17,8 @@ UCFLAGS := -O2 -g -Wall -Wextra -Werror -Iinclude -Iinclude/uapi -D_GNU_SOURCE
 ULDLIBS := -lxxhash
 CODEC := kmod/codec.c
 
-CLI_SRCS := userspace/v3chkpt.c userspace/inspect.c userspace/vm_cli.c $(CODEC)
+CLI_SRCS := userspace/v3chkpt.c userspace/target.c userspace/inspect.c userspace/inspect_dir.c \
+	userspace/vm_cli.c $(CODEC) stores/dir_manifest.c
 KSFT_HDRS := $(BUILD)/ksft/kselftest_harness.h $(BUILD)/ksft/kselftest.h
 
 .PHONY: all module tools tests setup demo check bench checkpatch clean

@@ -74,6 +74,9 @@ static int v3_store_write(void *priv, const void *buf, size_t len)
 {
 	struct v3_chkpt *c = priv;
 
+	/* A killed saver stops; the store keeps its previous checkpoint. */
+	if (fatal_signal_pending(current))
+		return -EINTR;
 	return c->store->ops->write(c->priv, buf, len);
 }
 

@@ -29,6 +29,9 @@ int v3_memstore_list(struct v3_memstore_info *out, unsigned int max);
 int v3_memstore_delete(const char *name);
 extern struct v3_chkpt_store v3_memstore;
 
+int v3_dirstore_init(void);
+void v3_dirstore_exit(void);
+
 /* chardev.c, session.c */
 int v3_chardev_init(void);
 void v3_chardev_exit(void);

@@ -317,6 +317,10 @@ static int v3_sess_open_raw(struct v3_session *s, const char *store,
 	if ((m == V3_CHKPT_MODE_SAVE && !s->store->ops->write) ||
 	    (m == V3_CHKPT_MODE_LOAD && !s->store->ops->read))
 		return -EOPNOTSUPP;
+	/* Raw bytes carry no context boundaries for such a store to keep. */
+	if (m == V3_CHKPT_MODE_SAVE &&
+	    (s->store->flags & V3_CHKPT_STORE_CTX_FILES))
+		return -EOPNOTSUPP;
 	priv = s->store->ops->open(url, m);
 	if (IS_ERR(priv))
 		return PTR_ERR(priv);

@@ -3,15 +3,18 @@
 #ifndef _V3CHKPT_CLI_H
 #define _V3CHKPT_CLI_H
 
+#include <sys/types.h>
 #include <linux/v3chkpt.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-/* STORE:URL, split at the first ':' */
+/* STORE:URL, split at the first ':' (target.c) */
 struct target {
 	char store[V3CHKPT_STORE_MAX];
-	const char *url;
+	char url[V3CHKPT_URL_MAX];	/* dir: absolute; net: with options */
 };
+
+extern const char *prog;
 
 const char *errno_name(int err);
 int fail_errno(const char *what, const char *detail);
@@ -19,9 +22,18 @@ int fail_err(int err, const char *what, const char *detail);
 int usage_error(const char *synopsis);
 void cli_msg(const char *fmt, ...);
 int parse_target(const char *arg, struct target *t);
+/* --key-file FILE or --timeout SECONDS, for a net: target */
+int target_net_option(struct target *t, const char *opt, const char *val);
+void target_wipe(struct target *t);
 int dev_open(void);
 
 int cmd_inspect(int argc, char **argv);
+
+/* inspect_dir.c: a dir-store checkpoint as a stream source */
+struct dir_src;
+int dir_src_open(const char *path, struct dir_src **out);
+ssize_t dir_src_read(void *priv, void *buf, size_t len);
+void dir_src_close(struct dir_src *d);
 
 /* vm_cli.c */
 int cmd_vm(int argc, char **argv);

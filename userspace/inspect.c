@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * v3chkpt inspect: decode a captured stream with the module's own codec
- * and print its header, contexts, tags, sizes and checksum verdicts.  Like
+ * v3chkpt inspect: decode a captured stream, or the stream a dir-store
+ * checkpoint holds, with the module's own codec and print its header,
+ * contexts, tags, sizes and checksum verdicts.  Like
  * the kernel's loader it also refuses a repeated tag in a context and a
  * repeated context in a stream (the codec keeps no memory to check these).
  */
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <v3chkpt/format.h>
 #include "cli.h"
@@ -108,22 +110,31 @@ static const char *why(int err)
 int cmd_inspect(int argc, char **argv)
 {
 	struct names tags = { 0 }, ctxs = { 0 };
+	struct dir_src *dir = NULL;
 	struct v3c_reader *r;
-	FILE *f;
+	struct stat st;
+	FILE *f = NULL;
 	int item, ret = 0, blobs = 0;
+	u8 extra;
 
 	if (argc != 2)
-		return usage_error("inspect FILE");
-	f = strcmp(argv[1], "-") ? fopen(argv[1], "rb") : stdin;
-	if (!f)
-		return fail_errno("inspect: cannot open", argv[1]);
+		return usage_error("inspect FILE|DIR");
 	r = calloc(1, sizeof(*r));
-	if (!r) {
-		fclose(f);
+	if (!r)
 		return fail_errno("inspect", "out of memory");
+	if (strcmp(argv[1], "-") && !stat(argv[1], &st) && S_ISDIR(st.st_mode)) {
+		ret = dir_src_open(argv[1], &dir);
+		v3c_reader_init(r, dir_src_read, dir);
+	} else {
+		f = strcmp(argv[1], "-") ? fopen(argv[1], "rb") : stdin;
+		if (!f) {
+			free(r);
+			return fail_errno("inspect: cannot open", argv[1]);
+		}
+		v3c_reader_init(r, file_read, f);
 	}
-	v3c_reader_init(r, file_read, f);
-	ret = v3c_reader_start(r);
+	if (!ret)
+		ret = v3c_reader_start(r);
 	if (ret)
 		goto bad;
 	printf("stream: format %u.%u, producer \"%s\", flags 0x%x, created %llu ns\n",
@@ -184,7 +195,7 @@ int cmd_inspect(int argc, char **argv)
 		}
 	}
 done:
-	if (fgetc(f) != EOF) {
+	if (r->read(r->priv, &extra, 1) != 0) {
 		fprintf(stderr, "inspect: %s: trailing bytes after the end record\n",
 			argv[1]);
 		ret = -EBADMSG;
@@ -203,7 +214,8 @@ out:
 	names_free(&tags);
 	names_free(&ctxs);
 	free(r);
-	if (f != stdin)
+	if (f && f != stdin)
 		fclose(f);
+	dir_src_close(dir);
 	return ret ? 1 : 0;
 }

@@ -23,7 +23,7 @@
 #include <linux/v3chkpt.h>
 #include "cli.h"
 
-static const char *prog = "v3chkpt";
+const char *prog = "v3chkpt";
 
 static const struct { int err; const char *name; } errnames[] = {
 	{ EPERM, "EPERM" }, { ENOENT, "ENOENT" }, { EIO, "EIO" },
@@ -99,7 +99,8 @@ static void print_usage(FILE *f)
 "  delete memory:KEY                delete a memory-store checkpoint\n"
 "  export STORE:URL FILE            copy a checkpoint's raw stream to FILE\n"
 "  import FILE STORE:URL            store FILE's raw stream as a checkpoint\n"
-"  inspect FILE                     decode and verify a stream file ('-': stdin)\n"
+"  inspect FILE|DIR                 decode and verify a stream file ('-': stdin)\n"
+"                                   or a dir: checkpoint\n"
 "\n"
 "  vm create NAME --mem SIZE --vcpus N [--workload KEY=VAL,...] [--devices LIST]\n"
 "                                   create a VM (paused)\n"
@@ -108,15 +109,21 @@ static void print_usage(FILE *f)
 "  vm step NAME COUNT               run COUNT steps per vCPU, then pause\n"
 "  vm digest NAME                   print the VM's state digests\n"
 "  vm destroy NAME                  stop and free a VM\n"
-"  save NAME STORE:URL [--skip mem,devs,cores,archdep]\n"
+"  save NAME STORE:URL [--skip mem,devs,cores,archdep] [XFER]\n"
 "                                   checkpoint a VM (a running VM keeps running)\n"
-"  load NAME STORE:URL [--create]   restore a paused VM from a checkpoint\n"
+"  load NAME STORE:URL [--create] [XFER]\n"
+"                                   restore a paused VM from a checkpoint\n"
 "                                   (--create: make the VM from it)\n"
+"  XFER: --progress | --no-progress (default: shown on a terminal);\n"
+"        net only: --key-file FILE (16-64 bytes), --timeout SECONDS [30]\n"
 "\n"
 "SPEC is CONTEXT[#INSTANCE][@VERSION]/TAG (instance 0, version 1 if omitted;\n"
 "for get, @VERSION is the newest accepted).  Blobs of one context must be\n"
 "given together: a context once closed is never reopened.\n"
-"STORE:URL is e.g. memory:KEY (KEY: letters, digits, '.', '_', '-').\n"
+"STORE:URL is memory:KEY (KEY: letters, digits, '.', '_', '-'),\n"
+"dir:PATH (a directory, replaced atomically on save), or\n"
+"net:listen:ADDR:PORT / net:connect:ADDR:PORT (ADDR: IPv4 or [IPv6]);\n"
+"one end of a net transfer saves, the other loads, either may listen.\n"
 "\n"
 "VM NAME: up to 31 of letters, digits, '.', '_', '-'.  SIZE: bytes or with a\n"
 "K, M or G suffix (64M..64G, a multiple of 2M); N: 1..16 vCPUs.\n"
@@ -136,22 +143,6 @@ int dev_open(void)
 	if (fd < 0)
 		fail_errno("cannot open", V3CHKPT_DEVICE);
 	return fd;
-}
-
-int parse_target(const char *arg, struct target *t)
-{
-	const char *colon = strchr(arg, ':');
-
-	if (!colon || colon == arg || !colon[1] ||
-	    (size_t)(colon - arg) >= sizeof(t->store)) {
-		fprintf(stderr, "%s: '%s' is not STORE:URL (e.g. memory:demo)\n",
-			prog, arg);
-		return -1;
-	}
-	memcpy(t->store, arg, colon - arg);
-	t->store[colon - arg] = '\0';
-	t->url = colon + 1;
-	return 0;
 }
 
 struct spec {

@@ -9,6 +9,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -22,8 +23,8 @@
 
 #define CREATE_SYNOPSIS \
 	"vm create NAME --mem SIZE --vcpus N [--workload KEY=VAL,...] [--devices LIST]"
-#define SAVE_SYNOPSIS "save NAME STORE:URL [--skip mem,devs,cores,archdep]"
-#define LOAD_SYNOPSIS "load NAME STORE:URL [--create]"
+#define SAVE_SYNOPSIS "save NAME STORE:URL [--skip mem,devs,cores,archdep] [XFER OPTIONS]"
+#define LOAD_SYNOPSIS "load NAME STORE:URL [--create] [XFER OPTIONS]"
 
 struct name_bit {
 	const char *name;
@@ -478,10 +479,39 @@ static void note_skipped(const char *where, const char *name, uint32_t options)
 		list, name);
 }
 
+struct progress {
+	struct v3chkpt_progress p;	/* written by the kernel */
+	const char *what, *name;
+	volatile bool done;
+};
+
+/* Every 200 ms, how far the kernel is, on one rewritten stderr line. */
+static void *progress_show(void *arg)
+{
+	struct progress *pr = arg;
+	uint64_t done, total;
+	bool shown = false;
+
+	while (!pr->done) {
+		usleep(200 * 1000);
+		done = __atomic_load_n(&pr->p.done, __ATOMIC_RELAXED);
+		total = __atomic_load_n(&pr->p.total, __ATOMIC_RELAXED);
+		if (!total || pr->done)
+			continue;
+		fprintf(stderr, "\r%s %s: %3u%% (%" PRIu64 " of %" PRIu64 " MiB)",
+			pr->what, pr->name, (unsigned int)(done * 100 / total),
+			done >> 20, total >> 20);
+		shown = true;
+	}
+	if (shown)
+		fputc('\n', stderr);
+	return NULL;
+}
+
 /* Save or load; on failure the kernel's reason and the errno. */
-static int vm_xfer(unsigned long cmd, const char *name,
-		   const char *where, const struct target *t, uint32_t flags,
-		   uint32_t options)
+static int vm_xfer(unsigned long cmd, const char *name, const char *where,
+		   struct target *t, uint32_t flags, uint32_t options,
+		   bool progress)
 {
 	char errmsg[V3CHKPT_ERRMSG_MAX] = "", detail[V3CHKPT_ERRMSG_MAX + 128];
 	struct v3chkpt_vm_xfer x = {
@@ -490,11 +520,21 @@ static int vm_xfer(unsigned long cmd, const char *name,
 		.errmsg = (uintptr_t)errmsg, .errmsg_size = sizeof(errmsg),
 	};
 	bool load = cmd == V3CHKPT_IOC_VM_LOAD;
+	struct progress pr = { .what = load ? "load" : "save", .name = name };
+	pthread_t thr;
 	int r, e;
 
 	if (vm_name(x.name, name))
 		return 2;
+	if (progress && !pthread_create(&thr, NULL, progress_show, &pr))
+		x.progress = (uintptr_t)&pr.p;
 	r = vm_ioctl(cmd, &x);
+	e = errno;
+	target_wipe(t);
+	if (x.progress) {
+		pr.done = true;
+		pthread_join(thr, NULL);
+	}
 	if (r > 0)
 		return r;
 	if (r == 0) {
@@ -502,56 +542,86 @@ static int vm_xfer(unsigned long cmd, const char *name,
 			note_skipped(where, name, x.options);
 		return 0;
 	}
-	e = errno;
 	errmsg[sizeof(errmsg) - 1] = '\0';
 	snprintf(detail, sizeof(detail), "%s %s %s%s%s", name,
 		 load ? "from" : "to", where, errmsg[0] ? ": " : "", errmsg);
 	return fail_err(e, load ? "load" : "save", detail);
 }
 
+/*
+ * Options of save and load: --skip (save), --create (load), and for both
+ * --progress, --no-progress, and for net: --key-file and --timeout.
+ */
+static int xfer_opts(int argc, char **argv, bool save, struct target *t,
+		     uint32_t *val, bool *progress)
+{
+	static const char *const known[] = {
+		"--skip", "--key-file", "--timeout", NULL
+	};
+	const char *synopsis = save ? SAVE_SYNOPSIS : LOAD_SYNOPSIS;
+	char opt[16];
+	const char *v;
+	uint32_t m;
+	int i;
+
+	*progress = isatty(STDERR_FILENO);
+	for (i = 3; i < argc; i++) {
+		if (!strcmp(argv[i], "--progress") ||
+		    !strcmp(argv[i], "--no-progress")) {
+			*progress = argv[i][2] == 'p';
+			continue;
+		}
+		if (!save && !strcmp(argv[i], "--create")) {
+			*val |= V3CHKPT_VM_LOAD_CREATE;
+			continue;
+		}
+		v = opt_split(argc, argv, &i, known + !save, opt, sizeof(opt));
+		if (!v)
+			return usage_error(synopsis);
+		if (!strcmp(opt, "--skip")) {
+			if (parse_list(v, skips, ARRAY_SIZE(skips),
+				       "--skip part", &m))
+				return 2;
+			*val |= m;
+		} else if (target_net_option(t, opt, v)) {
+			return 2;
+		}
+	}
+	return 0;
+}
+
 int cmd_save(int argc, char **argv)
 {
 	uint32_t options = 0;
 	struct target t;
-	const char *v;
-	int i;
+	bool progress;
+	int r;
 
 	if (argc < 3)
 		return usage_error(SAVE_SYNOPSIS);
 	if (parse_target(argv[2], &t))
 		return 2;
-	for (i = 3; i < argc; i++) {
-		static const char *const known[] = { "--skip", NULL };
-		char opt[16];
-		uint32_t m;
-
-		v = opt_split(argc, argv, &i, known, opt, sizeof(opt));
-		if (!v)
-			return usage_error(SAVE_SYNOPSIS);
-		if (parse_list(v, skips, ARRAY_SIZE(skips), "--skip part", &m))
-			return 2;
-		options |= m;
-	}
-	return vm_xfer(V3CHKPT_IOC_VM_SAVE, argv[1], argv[2], &t, 0,
-		       options);
+	r = xfer_opts(argc, argv, true, &t, &options, &progress);
+	if (r)
+		return r;
+	return vm_xfer(V3CHKPT_IOC_VM_SAVE, argv[1], argv[2], &t, 0, options,
+		       progress);
 }
 
 int cmd_load(int argc, char **argv)
 {
 	uint32_t flags = 0;
 	struct target t;
-	int i;
+	bool progress;
+	int r;
 
 	if (argc < 3)
 		return usage_error(LOAD_SYNOPSIS);
 	if (parse_target(argv[2], &t))
 		return 2;
-	for (i = 3; i < argc; i++) {
-		if (strcmp(argv[i], "--create")) {
-			cli_msg("load: unknown option '%s'", argv[i]);
-			return usage_error(LOAD_SYNOPSIS);
-		}
-		flags |= V3CHKPT_VM_LOAD_CREATE;
-	}
-	return vm_xfer(V3CHKPT_IOC_VM_LOAD, argv[1], argv[2], &t, flags, 0);
+	r = xfer_opts(argc, argv, false, &t, &flags, &progress);
+	if (r)
+		return r;
+	return vm_xfer(V3CHKPT_IOC_VM_LOAD, argv[1], argv[2], &t, flags, 0,
+		       progress);
 }

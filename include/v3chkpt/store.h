@@ -33,10 +33,17 @@ struct v3_chkpt_store_ops {
 	int (*close)(void *priv, bool commit);
 };
 
+/*
+ * The store keeps contexts apart through ctx_begin/ctx_end, so it cannot
+ * take a raw stream (an import), which arrives without them.
+ */
+#define V3_CHKPT_STORE_CTX_FILES	0x1U
+
 struct v3_chkpt_store {
 	const char *name;
 	struct module *owner;
 	const struct v3_chkpt_store_ops *ops;
+	unsigned int flags;		/* V3_CHKPT_STORE_* */
 	/* private to the core */
 	struct list_head node;
 	unsigned int users;

@@ -2,6 +2,7 @@
 /* Failure reasons of VM save and load. */
 #include <linux/kernel.h>
 #include <linux/printk.h>
+#include <linux/uaccess.h>
 #include "err.h"
 
 int v3_vm_fail(struct v3_vm_err *err, int code, const char *fmt, ...)
@@ -16,4 +17,14 @@ int v3_vm_fail(struct v3_vm_err *err, int code, const char *fmt, ...)
 	va_end(ap);
 	pr_info_ratelimited("v3chkpt: %s\n", err->msg);
 	return code;
+}
+
+void v3_vm_progress(struct v3_vm_err *err, u64 done, u64 total)
+{
+	struct v3chkpt_progress p = { .done = done, .total = total };
+
+	/* A caller that unmapped its counter only loses the display. */
+	if (err && err->progress &&
+	    copy_to_user(err->progress, &p, sizeof(p)))
+		err->progress = NULL;
 }

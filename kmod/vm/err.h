@@ -6,9 +6,11 @@
 #include <linux/compiler.h>
 #include <uapi/linux/v3chkpt.h>
 
+/* What the caller of a save or load is told while and after it runs. */
 struct v3_vm_err {
 	int code;			/* first failure's -errno, or 0 */
 	char msg[V3CHKPT_ERRMSG_MAX];	/* its reason */
+	struct v3chkpt_progress __user *progress;	/* or NULL */
 };
 
 /*
@@ -18,5 +20,8 @@ struct v3_vm_err {
  */
 __printf(3, 4)
 int v3_vm_fail(struct v3_vm_err *err, int code, const char *fmt, ...);
+
+/* Tell the caller how far the memory transfer is (best effort). */
+void v3_vm_progress(struct v3_vm_err *err, u64 done, u64 total);
 
 #endif /* _V3CHKPT_VM_ERR_H */

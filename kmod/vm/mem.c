@@ -186,7 +186,8 @@ fail:
 	return ret;
 }
 
-int v3_mem_save(struct v3_chkpt *chkpt, struct v3_mem *m)
+int v3_mem_save(struct v3_chkpt *chkpt, struct v3_mem *m,
+		struct v3_vm_err *err)
 {
 	u32 chunk, chunks = DIV_ROUND_UP(m->npages, V3_MEM_CHUNK_PAGES);
 	struct mem_scratch sc;
@@ -197,6 +198,9 @@ int v3_mem_save(struct v3_chkpt *chkpt, struct v3_mem *m)
 		return ret;
 	for (chunk = 0; chunk < chunks && !ret; chunk++) {
 		ret = mem_save_chunk(chkpt, m, chunk, &sc);
+		v3_vm_progress(err, min_t(u64, (u64)(chunk + 1) *
+					  V3_MEM_CHUNK_PAGES, m->npages) << PAGE_SHIFT,
+			       (u64)m->npages << PAGE_SHIFT);
 		cond_resched();
 	}
 	mem_scratch_free(&sc);
@@ -302,6 +306,9 @@ int v3_mem_load(struct v3_chkpt *chkpt, struct v3_mem *m,
 				  "out of memory staging guest memory");
 	for (chunk = 0, ret = 0; chunk < chunks && !ret; chunk++) {
 		ret = mem_load_chunk(chkpt, m, chunk, staged, &sc, err);
+		v3_vm_progress(err, min_t(u64, (u64)(chunk + 1) *
+					  V3_MEM_CHUNK_PAGES, m->npages) << PAGE_SHIFT,
+			       (u64)m->npages << PAGE_SHIFT);
 		if (!ret && fatal_signal_pending(current))
 			ret = v3_vm_fail(err, -EINTR, "interrupted");
 		cond_resched();

@@ -184,7 +184,8 @@ static inline u64 v3_workload_base(const struct v3_vm *vm, u32 id)
 /* mem.c: the VMM-side accessor (device models, I/O emulation) */
 int v3_gpa_write(struct v3_vm *vm, u64 gpa, const void *buf, size_t len);
 int v3_gpa_read(struct v3_vm *vm, u64 gpa, void *buf, size_t len);
-int v3_mem_save(struct v3_chkpt *chkpt, struct v3_mem *m);
+int v3_mem_save(struct v3_chkpt *chkpt, struct v3_mem *m,
+		struct v3_vm_err *err);
 /*
  * Stage memory: @staged[i] is a page, or NULL for a zero page.  With
  * @staged NULL, load straight into @m: only for a VM nobody has seen yet

@@ -57,16 +57,20 @@ int v3_vm_save(struct v3_vm *vm, const char *store, const char *url,
 	if (opts & ~V3CHKPT_SKIP_ALL)
 		return v3_vm_fail(err, -EINVAL, "unknown save options 0x%x",
 				  opts & ~V3CHKPT_SKIP_ALL);
+	/*
+	 * The store first: a net store may wait for its peer, and the VM
+	 * keeps running meanwhile.
+	 */
+	chkpt = v3_chkpt_open(store, url, V3_CHKPT_MODE_SAVE);
+	if (IS_ERR(chkpt))
+		return v3_vm_fail(err, PTR_ERR(chkpt),
+				  "cannot open store %s for saving (%ld)", store,
+				  PTR_ERR(chkpt));
 	ret = v3_vm_hold(vm, &was_running);
-	if (ret)
+	if (ret) {
+		v3_chkpt_abort(chkpt);
 		return v3_vm_fail(err, ret, "VM %s is %s", vm->name,
 				  ret == -EBUSY ? "stepping" : "destroyed");
-	chkpt = v3_chkpt_open(store, url, V3_CHKPT_MODE_SAVE);
-	if (IS_ERR(chkpt)) {
-		ret = v3_vm_fail(err, PTR_ERR(chkpt),
-				 "cannot open store %s for saving (%ld)", store,
-				 PTR_ERR(chkpt));
-		goto out;
 	}
 	ret = save_config(chkpt, vm, opts);
 	if (ret) {
@@ -75,7 +79,7 @@ int v3_vm_save(struct v3_vm *vm, const char *store, const char *url,
 		goto abort;
 	}
 	if (!(opts & V3CHKPT_SKIP_MEM)) {
-		ret = v3_mem_save(chkpt, &vm->mem);
+		ret = v3_mem_save(chkpt, &vm->mem, err);
 		if (ret) {
 			v3_vm_fail(err, ret, "saving guest memory failed (%d)",
 				   ret);

@@ -165,7 +165,7 @@ static int ioc_xfer(unsigned long arg, bool save)
 	ret = v3_get_arg(&x, sizeof(x), V3CHKPT_VM_XFER_SIZE_VER0, arg, NULL);
 	if (ret)
 		return ret;
-	if (!v3_zeroed(x.reserved, 2) || v3_vm_name_ok(x.name))
+	if (!v3_zeroed(x.reserved, 1) || v3_vm_name_ok(x.name))
 		return -EINVAL;
 	if (save ? x.flags || (x.options & ~V3CHKPT_SKIP_ALL) :
 		   (x.flags & ~V3CHKPT_VM_LOAD_CREATE) || x.options)
@@ -183,6 +183,7 @@ static int ioc_xfer(unsigned long arg, bool save)
 	ret = v3_get_str(url, V3CHKPT_URL_MAX, x.url);
 	if (ret)
 		goto out;
+	err->progress = u64_to_user_ptr(x.progress);
 	if (save) {
 		struct v3_vm *vm = v3_vm_get(x.name);
 
@@ -209,7 +210,7 @@ static int ioc_xfer(unsigned long arg, bool save)
 			ret = -EFAULT;
 	}
 out:
-	kfree(url);
+	kfree_sensitive(url);	/* a net URL may carry a key */
 	kfree(err);
 	return ret;
 }

@@ -253,9 +253,19 @@ struct v3chkpt_vm_xfer {
 	__u64 store;		/* pointer to NUL-terminated store name */
 	__u64 url;		/* pointer to NUL-terminated URL */
 	__u64 errmsg;		/* pointer: NUL-terminated reason out */
-	__u64 reserved[2];
+	__u64 progress;		/* 0, or pointer: struct v3chkpt_progress */
+	__u64 reserved[1];
 };
 #define V3CHKPT_VM_XFER_SIZE_VER0	88
+
+/*
+ * Updated by the kernel while a save or load moves guest memory (every
+ * 16 MiB), so another thread of the caller can show progress.
+ */
+struct v3chkpt_progress {
+	__u64 done;		/* bytes of guest memory moved so far */
+	__u64 total;		/* bytes of guest memory */
+};
 
 /*
  * An fd on a VM's guest memory: mmap(2) it MAP_SHARED at offset = guest-

@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * STORE:URL arguments.  A dir path is made absolute here, because the
+ * kernel resolves paths without the caller's working directory in mind;
+ * a net URL takes its key and timeout from options, so the key never
+ * appears in the process's arguments.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "cli.h"
+
+#define KEY_MIN	16
+#define KEY_MAX	64
+
+static int append(struct target *t, const char *s)
+{
+	size_t n = strlen(t->url);
+
+	if (n + strlen(s) >= sizeof(t->url)) {
+		cli_msg("%s:%s...: URL too long", t->store, t->url);
+		return -1;
+	}
+	strcpy(t->url + n, s);
+	return 0;
+}
+
+static int dir_absolute(struct target *t, const char *path)
+{
+	char cwd[V3CHKPT_URL_MAX];
+	size_t n;
+
+	t->url[0] = '\0';
+	if (path[0] != '/') {
+		if (!getcwd(cwd, sizeof(cwd))) {
+			fail_errno("cannot resolve", path);
+			return -1;
+		}
+		if (append(t, cwd) || (strcmp(cwd, "/") && append(t, "/")))
+			return -1;
+	}
+	if (append(t, path))
+		return -1;
+	n = strlen(t->url);
+	while (n > 1 && t->url[n - 1] == '/')
+		t->url[--n] = '\0';
+	return 0;
+}
+
+int parse_target(const char *arg, struct target *t)
+{
+	const char *colon = strchr(arg, ':');
+
+	if (!colon || colon == arg || !colon[1] ||
+	    (size_t)(colon - arg) >= sizeof(t->store)) {
+		fprintf(stderr, "%s: '%s' is not STORE:URL (e.g. memory:demo)\n",
+			prog, arg);
+		return -1;
+	}
+	memcpy(t->store, arg, colon - arg);
+	t->store[colon - arg] = '\0';
+	if (!strcmp(t->store, "dir"))
+		return dir_absolute(t, colon + 1);
+	if (strlen(colon + 1) >= sizeof(t->url)) {
+		cli_msg("%s: URL too long", t->store);
+		return -1;
+	}
+	strcpy(t->url, colon + 1);
+	return 0;
+}
+
+/* The key file's bytes (16 to 64 of them, taken as they are), as hex. */
+static int add_key(struct target *t, const char *file)
+{
+	unsigned char key[KEY_MAX + 1];
+	char hex[2 * KEY_MAX + 8];
+	ssize_t n;
+	int fd, i;
+
+	fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		fail_errno("cannot open key file", file);
+		return -1;
+	}
+	n = read(fd, key, sizeof(key));
+	close(fd);
+	if (n < KEY_MIN || n > KEY_MAX) {
+		cli_msg("%s: a key is %d to %d bytes (this file: %s)", file,
+			KEY_MIN, KEY_MAX, n < 0 ? strerror(errno) : "wrong size");
+		return -1;
+	}
+	strcpy(hex, ",key=");
+	for (i = 0; i < n; i++)
+		sprintf(hex + 5 + 2 * i, "%02x", key[i]);
+	i = append(t, hex);
+	explicit_bzero(key, sizeof(key));
+	explicit_bzero(hex, sizeof(hex));
+	return i;
+}
+
+int target_net_option(struct target *t, const char *opt, const char *val)
+{
+	char buf[32];
+	char *end;
+	long s;
+
+	if (strcmp(t->store, "net")) {
+		cli_msg("%s applies to net: URLs only", opt);
+		return -1;
+	}
+	if (!strcmp(opt, "--key-file"))
+		return add_key(t, val);
+	s = strtol(val, &end, 10);
+	if (*end || end == val || s < 1 || s > 3600) {
+		cli_msg("--timeout: '%s' is not 1..3600 seconds", val);
+		return -1;
+	}
+	snprintf(buf, sizeof(buf), ",timeout=%ld", s);
+	return append(t, buf);
+}
+
+void target_wipe(struct target *t)
+{
+	explicit_bzero(t->url, sizeof(t->url));
+}
