@@ -30,7 +30,7 @@ module:
 
 tools: $(BUILD)/v3chkpt
 
-tests: tools $(BUILD)/codec_test $(BUILD)/v3chkpt_test $(BUILD)/vm_test \
+tests: tools $(BUILD)/codec_test $(BUILD)/v3chkpt_test $(BUILD)/vm_test $(BUILD)/store_test \
 	$(BUILD)/fuzz_reader $(BUILD)/compat32_test
 
 # Static, so they run in the busybox initramfs as they are.
@@ -61,10 +61,15 @@ $(BUILD)/v3chkpt_test: tests/selftests/v3chkpt_test.c tests/selftests/helpers.h 
 	$(CC) $(UCFLAGS) -Wno-sign-compare -Wno-unused-parameter -I$(BUILD)/ksft -static -o $@ \
 		tests/selftests/v3chkpt_test.c $(CODEC) $(ULDLIBS)
 
-$(BUILD)/vm_test: tests/selftests/vm_test.c tests/selftests/helpers.h $(KSFT_HDRS) \
-		include/uapi/linux/v3chkpt.h
-	$(CC) $(UCFLAGS) -Wno-sign-compare -Wno-unused-parameter -I$(BUILD)/ksft -static -o $@ \
-		tests/selftests/vm_test.c -lpthread
+$(BUILD)/vm_test: tests/selftests/vm_test.c tests/selftests/helpers.h \
+		tests/selftests/vm_helpers.h $(KSFT_HDRS) include/uapi/linux/v3chkpt.h
+	$(CC) $(UCFLAGS) -Wno-sign-compare -Wno-unused-parameter -Wno-format-truncation \
+		-I$(BUILD)/ksft -static -o $@ tests/selftests/vm_test.c -lpthread
+
+$(BUILD)/store_test: tests/selftests/store_test.c tests/selftests/helpers.h \
+		tests/selftests/vm_helpers.h $(KSFT_HDRS) include/uapi/linux/v3chkpt.h
+	$(CC) $(UCFLAGS) -Wno-sign-compare -Wno-unused-parameter -Wno-format-truncation \
+		-I$(BUILD)/ksft -static -o $@ tests/selftests/store_test.c -lpthread
 
 $(BUILD)/bench: tests/bench/bench.c include/uapi/linux/v3chkpt.h
 	@mkdir -p $(BUILD)

@@ -183,7 +183,13 @@ static int ioc_xfer(unsigned long arg, bool save)
 	ret = v3_get_str(url, V3CHKPT_URL_MAX, x.url);
 	if (ret)
 		goto out;
+	/* A bad counter pointer fails now, before anything happens. */
 	err->progress = u64_to_user_ptr(x.progress);
+	if (x.progress &&
+	    clear_user(err->progress, sizeof(struct v3chkpt_progress))) {
+		ret = -EFAULT;
+		goto out;
+	}
 	if (save) {
 		struct v3_vm *vm = v3_vm_get(x.name);
 
