@@ -151,12 +151,16 @@ run_guest_pair() (
 			sleep 1
 		done
 	}
-	report() {	# report ROLE RC: a failed guest's messages and console tail
+	report() {	# report ROLE RC: a failed guest's messages, console and results tails
 		[ "$2" = 0 ] && return 0
 		echo "qemu: the $name-$1 guest failed:" >&2
 		cat "$outdir/$name-$1.qemu.log" >&2
 		grep -q 'console tail' "$outdir/$name-$1.qemu.log" ||
 			tail -30 "$outdir/$name-$1/console.log" >&2 2>/dev/null
+		if [ -s "$outdir/$name-$1/results.log" ]; then
+			echo "qemu: $name-$1 results tail:" >&2
+			tail -15 "$outdir/$name-$1/results.log" | tr -d '\r' >&2
+		fi
 		return 0
 	}
 	# died_early ROLE: did the guest end by itself before its payload ran?
