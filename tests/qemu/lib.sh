@@ -66,12 +66,12 @@ run_guest_pair() (
 	V3CHKPT_KMOD_TREE=$tree V3CHKPT_KMODS=${tree:+virtio_pci virtio_net} \
 		bash tests/qemu/mkinitramfs.sh "$outdir/$name-b.cpio.gz" "$pay_b" \
 		tests/qemu/guest-lib.sh "$@" || exit 1
-	pid_a= pid_b=
+	pid_a='' pid_b=''
 	stop() {	# stop the guests still running
 		local p
 		for p in $pid_a $pid_b; do kill -TERM "$p" 2>/dev/null || true; done
 		for p in $pid_a $pid_b; do wait "$p" 2>/dev/null || true; done
-		pid_a= pid_b=
+		pid_a='' pid_b=''
 	}
 	trap stop EXIT
 	trap 'echo "qemu: $name pair interrupted" >&2; exit 130' INT
@@ -165,9 +165,8 @@ run_guest_pair() (
 	}
 	# died_early ROLE: did the guest end by itself before its payload ran?
 	died_early() {
-		local rc cut
-		eval "rc=\$rc_$1 cut=\$cut_$1"
-		[ "$rc" != 0 ] && [ "$cut" = 0 ] && ! started "$1"
+		if [ "$1" = a ]; then set -- a "$rc_a" "$cut_a"; else set -- b "$rc_b" "$cut_b"; fi
+		[ "$2" != 0 ] && [ "$3" = 0 ] && ! started "$1"
 	}
 	boot || exit 1
 	if died_early a || died_early b; then

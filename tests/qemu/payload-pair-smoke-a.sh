@@ -33,3 +33,4 @@ for v in 4 6; do
 	rm -f /tmp/rx$v.bin
 done
 check_dmesg
+echo "# payload ends at uptime $(cut -d' ' -f1 /proc/uptime) s"

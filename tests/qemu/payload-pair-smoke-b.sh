@@ -38,3 +38,4 @@ for v in 4 6; do
 	tap $rc "md5 ipv$v $sum"
 done
 check_dmesg
+echo "# payload ends at uptime $(cut -d' ' -f1 /proc/uptime) s"
