@@ -81,7 +81,7 @@ if [ -f build/debian/src/v3chkpt.ko ] && [ -x build/v3chkpt_test ] && [ -x build
 	log "kselftests in QEMU (Debian $DEBIAN_ABI, TCG)"
 	if run_guest kselftest "$DEBIAN_VMLINUZ" tests/qemu/payload-kselftest.sh 1500 3G "$out" \
 		build/debian/src/v3chkpt.ko build/debian/src/tests/extstore/v3chkpt_extstore.ko \
-		build/v3chkpt build/v3chkpt_test build/vm_test \
+		build/v3chkpt build/v3chkpt_test build/vm_test build/store_test \
 		build/compat32_test tests/selftests/cli_test.sh; then
 		sed -n '/V3CHKPT-GUEST-START/,/V3CHKPT-GUEST-END/p' \
 			"$out/kselftest/results.log" > "$out/kselftest.tap"
@@ -91,6 +91,16 @@ if [ -f build/debian/src/v3chkpt.ko ] && [ -x build/v3chkpt_test ] && [ -x build
 	fi
 else
 	stage_fail "kselftest prerequisites missing"
+fi
+
+# 2b. the net store between two QEMU guests on one virtual network
+if [ -f build/debian/src/v3chkpt.ko ] && [ -x build/v3chkpt ]; then
+	log "net store between two QEMU guests (Debian $DEBIAN_ABI, TCG)"
+	bash tests/qemu/pair-net.sh "$out" build/debian/src/v3chkpt.ko build/v3chkpt \
+		> "$out/net-pair.tap"
+	count "$out/net-pair.tap"
+else
+	stage_fail "net pair prerequisites missing"
 fi
 
 # 3. KUnit

@@ -1,6 +1,8 @@
 # Guest payload: kselftests on Debian's stock kernel.
 . /guest-lib.sh
 echo "TAP version 13"
+ip link set lo up
+tap $? "loopback up (the net store tests use it)"
 insmod /v3chkpt.ko
 tap $? "insmod v3chkpt.ko"
 insmod /v3chkpt_extstore.ko
@@ -15,6 +17,10 @@ tap $? "v3chkpt_test ran to completion (exit $rc)"
 rc=$?
 [ $rc -le 1 ]
 tap $? "vm_test ran to completion (exit $rc)"
+/store_test
+rc=$?
+[ $rc -le 1 ]
+tap $? "store_test ran to completion (exit $rc)"
 /compat32_test
 [ $? -le 1 ]
 tap $? "compat32_test ran to completion"
