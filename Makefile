@@ -38,9 +38,10 @@ $(BUILD)/v3chkpt: $(CLI_SRCS) userspace/cli.h include/v3chkpt/*.h include/uapi/l
 	@mkdir -p $(BUILD)
 	$(CC) $(UCFLAGS) -static -o $@ $(CLI_SRCS) $(ULDLIBS)
 
-$(BUILD)/codec_test: tests/userspace/codec_test.c $(CODEC) include/v3chkpt/*.h
+$(BUILD)/codec_test: tests/userspace/codec_test.c $(CODEC) stores/dir_manifest.c include/v3chkpt/*.h
 	@mkdir -p $(BUILD)
-	$(CC) $(UCFLAGS) -fsanitize=address,undefined -o $@ tests/userspace/codec_test.c $(CODEC) $(ULDLIBS)
+	$(CC) $(UCFLAGS) -fsanitize=address,undefined -o $@ tests/userspace/codec_test.c $(CODEC) \
+		stores/dir_manifest.c $(ULDLIBS)
 
 # Codec built with V3C_FUZZING: checksums pass, so the parsers get fuzzed.
 $(BUILD)/fuzz_reader: tests/fuzz/fuzz_reader.c $(CODEC) include/v3chkpt/*.h

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <v3chkpt/format.h>
+#include <v3chkpt/dirfmt.h>
 
 struct mem {
 	u8 *buf;
@@ -391,10 +392,67 @@ static int test_known_answer(void)
 	return 0;
 }
 
+/* A dir-store MANIFEST of two entries and some glue, as the store writes. */
+static size_t make_manifest(u8 *buf)
+{
+	struct v3d_entry e[2] = {
+		{ .size = 100, .xxh64 = 1, .instance = 0, .glue_before = 64,
+		  .name = "vm" },
+		{ .size = 4000, .xxh64 = 2, .instance = 3, .glue_before = 0,
+		  .name = "mem" },
+	};
+	u32 glue = 64 + 32;
+	size_t n = v3d_manifest_size(2, glue);
+	int i;
+
+	v3d_hdr_encode(buf, 2, glue, 4100 + glue);
+	for (i = 0; i < 2; i++)
+		v3d_entry_encode(buf + V3D_HDR_SIZE + i * V3D_ENTRY_SIZE, &e[i]);
+	memset(buf + V3D_HDR_SIZE + 2 * V3D_ENTRY_SIZE, 0x5a, glue);
+	put_unaligned_le64(v3c_hash(buf, n - 8), buf + n - 8);
+	return n;
+}
+
+static int test_dir_manifest(void)
+{
+	static u8 buf[1024], bad[1024];
+	struct v3d_manifest m;
+	struct v3d_entry e;
+	size_t n = make_manifest(buf), i;
+	int b, fails = 0;
+
+	CHECK(v3d_manifest_parse(buf, n, &m) == 0);
+	CHECK(m.nctx == 2 && m.glue_len == 96 && m.stream_len == 4196);
+	v3d_manifest_entry(&m, 1, &e);
+	CHECK(e.size == 4000 && e.instance == 3 && !strcmp(e.name, "mem"));
+	/* every single-bit flip and every truncation is refused */
+	for (i = 0; i < n; i++) {
+		for (b = 0; b < 8; b++) {
+			memcpy(bad, buf, n);
+			bad[i] ^= 1 << b;
+			fails += v3d_manifest_parse(bad, n, &m) == 0;
+		}
+		fails += v3d_manifest_parse(buf, i, &m) == 0;
+	}
+	CHECK(fails == 0);
+	/* checksummed but inconsistent: sizes that do not add up */
+	memcpy(bad, buf, n);
+	put_unaligned_le64(4197 + 0, bad + 24);
+	put_unaligned_le64(v3c_hash(bad, n - 8), bad + n - 8);
+	CHECK(v3d_manifest_parse(bad, n, &m) == -EBADMSG);
+	/* a name with bytes after its NUL */
+	memcpy(bad, buf, n);
+	bad[V3D_HDR_SIZE + 24 + 5] = 'x';
+	put_unaligned_le64(v3c_hash(bad, n - 8), bad + n - 8);
+	CHECK(v3d_manifest_parse(bad, n, &m) == -EBADMSG);
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(void);
 } tests[] = {
+	{ "dir_manifest", test_dir_manifest },
 	{ "known_answer", test_known_answer },
 	{ "roundtrip", test_roundtrip },
 	{ "every_bit_flip_refused", test_every_bit_flip_refused },
