@@ -482,7 +482,7 @@ static void note_skipped(const char *where, const char *name, uint32_t options)
 struct progress {
 	struct v3chkpt_progress p;	/* written by the kernel */
 	const char *what, *name;
-	volatile bool done;
+	bool done;		/* atomic: set by the ioctl's thread */
 };
 
 /* Every 200 ms, how far the kernel is, on one rewritten stderr line. */
@@ -492,11 +492,11 @@ static void *progress_show(void *arg)
 	uint64_t done, total;
 	bool shown = false;
 
-	while (!pr->done) {
+	while (!__atomic_load_n(&pr->done, __ATOMIC_ACQUIRE)) {
 		usleep(200 * 1000);
 		done = __atomic_load_n(&pr->p.done, __ATOMIC_RELAXED);
 		total = __atomic_load_n(&pr->p.total, __ATOMIC_RELAXED);
-		if (!total || pr->done)
+		if (!total || __atomic_load_n(&pr->done, __ATOMIC_ACQUIRE))
 			continue;
 		fprintf(stderr, "\r%s %s: %3u%% (%" PRIu64 " of %" PRIu64 " MiB)",
 			pr->what, pr->name, (unsigned int)(done * 100 / total),
@@ -532,7 +532,7 @@ static int vm_xfer(unsigned long cmd, const char *name, const char *where,
 	e = errno;
 	target_wipe(t);
 	if (x.progress) {
-		pr.done = true;
+		__atomic_store_n(&pr.done, true, __ATOMIC_RELEASE);
 		pthread_join(thr, NULL);
 	}
 	if (r > 0)

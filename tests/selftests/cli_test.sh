@@ -154,3 +154,54 @@ tap $? "cli: a missing VM exits 1 with ENOENT"
 $cli vm destroy clivm && $cli vm destroy clivm2 && $cli vm destroy clivm3 &&
 ! $cli vm list | grep -q "^clivm" && $cli delete memory:clivm && $cli delete memory:clivm-part
 tap $? "cli: vm destroy"
+
+# ---- dir and net stores through the CLI ----
+$cli vm create sv --mem 64M --vcpus 2 && $cli vm step sv 30 &&
+	(cd $w && $cli save sv dir:ckdir --progress 2> $w/prog) &&
+	[ -f $w/ckdir/MANIFEST ] && grep -q "save sv: 100% (64 of 64 MiB)" $w/prog
+tap $? "cli: save to a relative dir: path (made absolute), --progress reaches 100%"
+
+$cli inspect $w/ckdir > $w/insp && grep -q "^manifest: .* checksum ok" $w/insp &&
+	grep -q '00000.ctx  "vm" instance 0' $w/insp && grep -q "verdict: OK" $w/insp
+tap $? "cli: inspect DIR shows the manifest, the files and verifies the stream"
+
+$cli load sv2 dir:$w/ckdir --create && [ "$($cli vm digest sv)" = "$($cli vm digest sv2)" ]
+tap $? "cli: load --create from dir: gives the same digest"
+
+cp -a $w/ckdir $w/ckbad
+printf '\377' | dd of=$w/ckbad/00002.ctx bs=1 seek=100 conv=notrunc 2>/dev/null
+$cli inspect $w/ckbad > $w/insp 2> $w/err; r=$?
+[ $r = 1 ] && grep -q "00002.ctx: checksum mismatch" $w/err && grep -q REFUSED $w/insp
+tap $? "cli: inspect DIR refuses a file whose checksum does not match"
+
+d0=$($cli vm digest sv2)
+$cli load sv2 dir:$w/ckbad 2> $w/err; r=$?
+[ $r = 1 ] && grep -q EBADMSG $w/err && [ "$($cli vm digest sv2)" = "$d0" ]
+tap $? "cli: load from a damaged dir: fails with EBADMSG, the VM unchanged"
+
+$cli export dir:$w/ckdir $w/ck.v3c && $cli inspect $w/ck.v3c | grep -q "verdict: OK" &&
+	! $cli import $w/ck.v3c dir:$w/ckimp 2> $w/err && grep -q EOPNOTSUPP $w/err &&
+	[ ! -e $w/ckimp ]
+tap $? "cli: export from dir: works; import into dir: is refused (EOPNOTSUPP)"
+
+printf 'short' > $w/shortkey
+$cli save sv memory:k --key-file $w/shortkey 2> $w/err; r1=$?
+$cli save sv net:connect:127.0.0.1:7300 --key-file $w/shortkey 2> $w/err2; r2=$?
+[ $r1 = 2 ] && grep -q "net: URLs only" $w/err && [ $r2 = 2 ] && grep -q "16 to 64 bytes" $w/err2
+tap $? "cli: --key-file is for net: only, and a short key is a usage error"
+
+printf 'cli-test-key-0123456789abcdef!!' > $w/key
+$cli load sv3 net:listen:127.0.0.1:7301 --create --key-file $w/key --timeout 60 2> $w/lerr &
+lp=$!
+for i in $(seq 100); do
+	$cli save sv net:connect:127.0.0.1:7301 --key-file $w/key 2> $w/serr && break
+	grep -q ECONNREFUSED $w/serr || break
+	sleep 0.1
+done
+sr=$?
+wait $lp; lr=$?
+[ $sr = 0 ] && [ $lr = 0 ] && [ "$($cli vm digest sv)" = "$($cli vm digest sv3)" ]
+tap $? "cli: save net:connect / load net:listen with a key file: same digest"
+
+$cli vm destroy sv && $cli vm destroy sv2 && $cli vm destroy sv3
+tap $? "cli: dir/net VMs destroyed"
