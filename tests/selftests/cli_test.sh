@@ -193,12 +193,14 @@ tap $? "cli: --key-file is for net: only, and a short key is a usage error"
 printf 'cli-test-key-0123456789abcdef!!' > $w/key
 $cli load sv3 net:listen:127.0.0.1:7301 --create --key-file $w/key --timeout 60 2> $w/lerr &
 lp=$!
+sr=1
 for i in $(seq 100); do
-	$cli save sv net:connect:127.0.0.1:7301 --key-file $w/key 2> $w/serr && break
+	$cli save sv net:connect:127.0.0.1:7301 --key-file $w/key 2> $w/serr
+	sr=$?
+	[ $sr = 0 ] && break
 	grep -q ECONNREFUSED $w/serr || break
 	sleep 0.1
 done
-sr=$?
 wait $lp; lr=$?
 [ $sr = 0 ] && [ $lr = 0 ] && [ "$($cli vm digest sv)" = "$($cli vm digest sv3)" ]
 tap $? "cli: save net:connect / load net:listen with a key file: same digest"
