@@ -29,6 +29,11 @@ int v3_memstore_list(struct v3_memstore_info *out, unsigned int max);
 int v3_memstore_delete(const char *name);
 extern struct v3_chkpt_store v3_memstore;
 
+/* stores/net.c */
+int v3_netstore_init(void);
+void v3_netstore_exit(void);
+extern struct v3_chkpt_store v3_netstore;
+
 /* chardev.c, session.c */
 int v3_chardev_init(void);
 void v3_chardev_exit(void);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * v3chkpt: checkpoint/restore and live migration for a Palacios-style VMM.
- * Module entry: the memory store and the control device.
+ * Module entry: the memory and net stores and the control device.
  */
 #include <linux/module.h>
 #include "internal.h"
@@ -14,12 +14,17 @@ static int __init v3chkpt_init(void)
 	ret = v3_memstore_init();
 	if (ret)
 		return ret;
-	ret = v3_chardev_init();
+	ret = v3_netstore_init();
 	if (ret)
 		goto err_mem;
+	ret = v3_chardev_init();
+	if (ret)
+		goto err_net;
 	pr_info("v3chkpt: loaded (%s)\n", V3CHKPT_PRODUCER);
 	return 0;
 
+err_net:
+	v3_netstore_exit();
 err_mem:
 	v3_memstore_exit();
 	return ret;
@@ -30,6 +35,7 @@ static void __exit v3chkpt_exit(void)
 	v3_chardev_exit();
 	/* No new VMs once the device is gone; stop and free the rest. */
 	v3_vms_exit();
+	v3_netstore_exit();
 	v3_memstore_exit();
 }
 
