@@ -326,8 +326,9 @@ int v3_net_recv_frame(struct v3_net_conn *c, u32 type_mask, u32 *type,
 	return 0;
 
 io_err:
-	v3_net_warn(c, "receiving frame %llu: %s (%d)", c->rx_seq,
-		    v3_net_why(ret), ret);
+	v3_net_warn(c, "%s (frame %llu): %s (%d)",
+		    type_mask == BIT(V3_NET_ACK) ? "waiting for the ACK" :
+		    "receiving the stream", c->rx_seq, v3_net_why(ret), ret);
 	return ret;
 }
 

@@ -15,7 +15,7 @@ cp /bin/busybox "$root/bin/busybox"
 for a in sh mount umount insmod rmmod lsmod dmesg grep cat echo sleep \
 	 reboot mkdir ls cmp dd head tail sed wc od hexdump sync rm cp \
 	 printf tr timeout seq true false test awk stat chmod kill id su \
-	 setsid env cut sort uname basename dirname md5sum;
+	 setsid env cut sort uname basename dirname md5sum ip;
 do
 	ln -sf busybox "$root/bin/$a"
 done
