@@ -31,6 +31,10 @@ extern struct v3_chkpt_store v3_memstore;
 
 int v3_dirstore_init(void);
 void v3_dirstore_exit(void);
+/* stores/net.c */
+int v3_netstore_init(void);
+void v3_netstore_exit(void);
+extern struct v3_chkpt_store v3_netstore;
 
 /* chardev.c, session.c */
 int v3_chardev_init(void);

@@ -1,6 +1,9 @@
 # Guest payload: KUnit suites (run at insmod, before module init) on the
 # KUnit kernel, then a kmemleak scan and the kernel-log check.
 . /guest-lib.sh
+# The net store's suite talks to itself over loopback.
+ip link set lo up
+tap $? "loopback up"
 insmod /v3chkpt.ko
 tap $? "insmod v3chkpt.ko (KUnit kernel)"
 for d in /sys/kernel/debug/kunit/*/; do
