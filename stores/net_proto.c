@@ -45,13 +45,14 @@ int v3_net_send(struct v3_net_conn *c, struct kvec *vec, size_t nr)
 	while (left) {
 		struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
 
-		if (fatal_signal_pending(current))
-			return -EINTR;
+		/* a wait inside ends on a signal; check between the calls */
 		ret = kernel_sendmsg(c->sock, &msg, vec, nr, left);
 		if (ret <= 0)
 			return ret ? v3_net_errno(ret) : -EPIPE;
 		left -= ret;
 		v3_net_kvec_advance(&vec, &nr, ret);
+		if (left && fatal_signal_pending(current))
+			return -EINTR;
 	}
 	return 0;
 }
@@ -65,13 +66,13 @@ int v3_net_recv(struct v3_net_conn *c, void *buf, size_t len)
 		struct kvec v = { .iov_base = buf, .iov_len = len };
 		struct msghdr msg = { };
 
-		if (fatal_signal_pending(current))
-			return -EINTR;
 		ret = kernel_recvmsg(c->sock, &msg, &v, 1, len, 0);
 		if (ret <= 0)
 			return ret ? v3_net_errno(ret) : -ECONNRESET;
 		buf += ret;
 		len -= ret;
+		if (len && fatal_signal_pending(current))
+			return -EINTR;
 	}
 	return 0;
 }

@@ -12,6 +12,8 @@
 #include <linux/jiffies.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
 #include <net/ipv6.h>
 #include "helpers.h"
 #include "../../stores/net.h"
@@ -29,6 +31,7 @@ struct net_job {
 	enum v3_chkpt_mode mode;
 	unsigned int nctx;
 	unsigned int abort_after;	/* abort after this many (0: never) */
+	bool killable;			/* on a kthread: SIGKILL ends it */
 	int open_ret, ctx_ret, close_ret;
 	unsigned int ctx_done;
 	struct completion done;
@@ -113,12 +116,18 @@ static int net_job_thread(void *data)
 {
 	struct net_job *j = data;
 
+	if (j->killable)
+		allow_signal(SIGKILL);
 	net_job_run(j);
 	kthread_complete_and_exit(&j->done, 0);
 }
 
-/* Start @tmpl on a kthread; the copy is leaked if the thread hangs. */
-static struct net_job *net_job_start(const struct net_job *tmpl)
+/*
+ * Start @tmpl on a kthread; the copy is leaked if the thread hangs.  With
+ * @task, the thread is returned pinned (put_task_struct() it).
+ */
+static struct net_job *net_job_start_task(const struct net_job *tmpl,
+					  struct task_struct **task)
 {
 	struct net_job *j = kmemdup(tmpl, sizeof(*j), GFP_KERNEL);
 	struct task_struct *t;
@@ -126,12 +135,20 @@ static struct net_job *net_job_start(const struct net_job *tmpl)
 	if (!j)
 		return NULL;
 	init_completion(&j->done);
-	t = kthread_run(net_job_thread, j, "v3net-kunit");
+	t = kthread_create(net_job_thread, j, "v3net-kunit");
 	if (IS_ERR(t)) {
 		kfree(j);
 		return NULL;
 	}
+	if (task)
+		*task = get_task_struct(t);
+	wake_up_process(t);
 	return j;
+}
+
+static struct net_job *net_job_start(const struct net_job *tmpl)
+{
+	return net_job_start_task(tmpl, NULL);
 }
 
 static void net_job_wait(struct kunit *test, struct net_job *j,
@@ -423,6 +440,48 @@ static void net_peer_quiet_then_gone(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, load.ctx_ret, -ECONNRESET);
 }
 
+/* SIGKILL job @j (thread @t) until it ends: a wait must give up at once. */
+static void net_kill(struct kunit *test, struct net_job *j,
+		     struct task_struct *t, struct net_job *out)
+{
+	unsigned long t0 = jiffies;
+	int i;
+
+	msleep(300);	/* let it block */
+	for (i = 0; i < 50 && !completion_done(&j->done); i++) {
+		send_sig(SIGKILL, t, 1);
+		msleep(100);
+	}
+	put_task_struct(t);
+	net_job_wait(test, j, out);
+	KUNIT_EXPECT_LT(test, jiffies - t0, 6UL * HZ);
+}
+
+/* The CLI killed while it waits for a peer, then for the stream. */
+static void net_killed_while_waiting(struct kunit *test)
+{
+	struct net_job load = { .url = "listen:127.0.0.1:47116,timeout=30",
+				.mode = V3_CHKPT_MODE_LOAD, .nctx = 1,
+				.killable = true };
+	struct v3_net_conn c = { };
+	struct task_struct *t;
+	struct net_job *j;
+
+	j = net_job_start_task(&load, &t);
+	KUNIT_ASSERT_NOT_NULL(test, j);
+	net_kill(test, j, t, &load);
+	KUNIT_EXPECT_EQ(test, load.open_ret, -EINTR);
+
+	/* connected, blocked reading a stream that never comes */
+	load.url = "listen:127.0.0.1:47117,timeout=30";
+	j = net_job_start_task(&load, &t);
+	KUNIT_ASSERT_NOT_NULL(test, j);
+	KUNIT_EXPECT_EQ(test, net_raw_connect(&c, "connect:127.0.0.1:47117"), 0);
+	net_kill(test, j, t, &load);
+	KUNIT_EXPECT_EQ(test, load.open_ret, -EINTR);
+	v3_net_conn_close(&c);
+}
+
 /* ------------------------------------------------ no peer, bad URLs */
 
 static void net_no_listener(struct kunit *test)
@@ -551,6 +610,7 @@ static struct kunit_case netstore_cases[] = {
 	KUNIT_CASE(net_corrupt_frame),
 	KUNIT_CASE(net_bad_frame_type),
 	KUNIT_CASE(net_peer_quiet_then_gone),
+	KUNIT_CASE(net_killed_while_waiting),
 	{}
 };
 
