@@ -8,7 +8,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -129,12 +132,13 @@ static void b_export(void)
 }
 
 /* Whole-VM save/load of a VM whose memory is all non-zero. */
-static void vm_xfer(unsigned long cmd, const char *name, uint32_t flags)
+static void vm_xfer_at(unsigned long cmd, const char *name, uint32_t flags,
+		       const char *store, const char *url)
 {
 	char msg[256] = "";
 	struct v3chkpt_vm_xfer x = {
 		.size = sizeof(x), .flags = flags,
-		.store = (uintptr_t)"memory", .url = (uintptr_t)"benchvm",
+		.store = (uintptr_t)store, .url = (uintptr_t)url,
 		.errmsg = (uintptr_t)msg, .errmsg_size = sizeof(msg),
 	};
 
@@ -143,6 +147,11 @@ static void vm_xfer(unsigned long cmd, const char *name, uint32_t flags)
 		fprintf(stderr, "bench: %s: %s\n", name, msg);
 		die("VM save/load");
 	}
+}
+
+static void vm_xfer(unsigned long cmd, const char *name, uint32_t flags)
+{
+	vm_xfer_at(cmd, name, flags, "memory", "benchvm");
 }
 
 static void vm_ctl(const char *name, uint32_t op)
@@ -183,6 +192,106 @@ static void b_vm_create(void)
 	vm_xfer(V3CHKPT_IOC_VM_LOAD, "bench-c", V3CHKPT_VM_LOAD_CREATE);
 }
 static void b_vm_digest(void) { bench_hash = vm_digest("bench-a"); }
+static void b_vm_dir_save(void)
+{
+	vm_xfer_at(V3CHKPT_IOC_VM_SAVE, "bench-a", 0, "dir", "/tmp/benchdir");
+}
+static void b_vm_dir_load(void)
+{
+	vm_xfer_at(V3CHKPT_IOC_VM_LOAD, "bench-b", 0, "dir", "/tmp/benchdir");
+}
+
+/* Loopback TCP: the loader (or the raw reader) listens on a thread. */
+#define BENCH_PORT 7400
+static int port = BENCH_PORT;
+
+static void *net_load(void *arg)
+{
+	char url[64];
+
+	(void)arg;
+	snprintf(url, sizeof(url), "listen:127.0.0.1:%d", port);
+	vm_xfer_at(V3CHKPT_IOC_VM_LOAD, "bench-b", 0, "net", url);
+	return NULL;
+}
+
+static int tcp_socket(int *ls)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int one = 1, s = socket(AF_INET, SOCK_STREAM, 0);
+
+	if (s < 0)
+		die("socket");
+	if (ls) {
+		setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (bind(s, (void *)&a, sizeof(a)) || listen(s, 1))
+			die("listen");
+		*ls = s;
+		return -1;
+	}
+	while (connect(s, (void *)&a, sizeof(a)))
+		usleep(10000);
+	return s;
+}
+
+static void *tcp_read(void *arg)
+{
+	int c = accept(*(int *)arg, NULL, NULL);
+
+	if (c < 0)
+		die("accept");
+	while (read(c, dst, size) > 0)
+		;
+	close(c);
+	return NULL;
+}
+
+static void b_tcp(void)
+{
+	size_t off = 0;
+	pthread_t t;
+	ssize_t n;
+	int ls, s;
+
+	port++;
+	tcp_socket(&ls);
+	pthread_create(&t, NULL, tcp_read, &ls);
+	s = tcp_socket(NULL);
+	for (; off < size; off += n) {
+		n = write(s, src + off, size - off);
+		if (n <= 0)
+			die("tcp write");
+	}
+	close(s);
+	pthread_join(t, NULL);
+	close(ls);
+}
+
+static void b_vm_net(void)
+{
+	char url[64];
+	pthread_t t;
+	int i;
+
+	port++;
+	snprintf(url, sizeof(url), "connect:127.0.0.1:%d", port);
+	pthread_create(&t, NULL, net_load, NULL);
+	/* the loader's listen comes up on its thread */
+	for (i = 0; i < 100; i++) {
+		struct v3chkpt_vm_xfer x = {
+			.size = sizeof(x), .store = (uintptr_t)"net",
+			.url = (uintptr_t)url, .name = "bench-a",
+		};
+
+		if (!ioctl(dev, V3CHKPT_IOC_VM_SAVE, &x))
+			break;
+		if (errno != ECONNREFUSED)
+			die("VM save to net");
+		usleep(10000);
+	}
+	pthread_join(t, NULL);
+}
 
 static void vm_setup(void)
 {
@@ -221,7 +330,7 @@ static double best(void (*fn)(void))
 
 int main(int argc, char **argv)
 {
-	double mc, xx, fw, sv, ld, ex, vs, vl, vc, vd;
+	double mc, xx, fw, sv, ld, ex, vs, vl, vc, vd, tcp, ds, dl, vn;
 	size_t i;
 
 	if (argc > 1)
@@ -252,6 +361,10 @@ int main(int argc, char **argv)
 	vl = best(b_vm_load);
 	vc = best(b_vm_create);
 	vd = best(b_vm_digest);
+	ds = best(b_vm_dir_save);
+	dl = best(b_vm_dir_load);
+	tcp = best(b_tcp);
+	vn = best(b_vm_net);
 	if (vm_digest("bench-a") != vm_digest("bench-b") ||
 	    vm_digest("bench-a") != vm_digest("bench-c")) {
 		fprintf(stderr, "bench: a loaded VM differs from the saved one\n");
@@ -274,5 +387,9 @@ int main(int argc, char **argv)
 	printf("%-34s %10.0f %10.2f %10.2f\n", "VM load (stage, verify, apply)", vl, vl / mc, vl / fw);
 	printf("%-34s %10.0f %10.2f %10.2f\n", "VM load --create", vc, vc / mc, vc / fw);
 	printf("%-34s %10.0f %10.2f %10.2f\n", "VM digest", vd, vd / mc, vd / fw);
+	printf("%-34s %10.0f %10.2f %10.2f\n", "VM save to dir store (tmpfs)", ds, ds / mc, ds / fw);
+	printf("%-34s %10.0f %10.2f %10.2f\n", "VM load from dir store", dl, dl / mc, dl / fw);
+	printf("%-34s %10.0f %10s %10s\n", "baseline: raw TCP, loopback", tcp, "", "/tcp");
+	printf("%-34s %10.0f %10.2f %10.2f\n", "VM save -> load over net store", vn, vn / mc, vn / tcp);
 	return 0;
 }

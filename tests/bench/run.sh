@@ -9,7 +9,7 @@ make -s build/bench
 build_module "$DEBIAN_KDIR" "$PWD/build/debian"
 mkdir -p build/benchrun
 cat > build/benchrun/payload.sh <<PAYLOAD
-insmod /v3chkpt.ko && /bench ${V3CHKPT_BENCH_MIB:-128}
+ip link set lo up && insmod /v3chkpt.ko && /bench ${V3CHKPT_BENCH_MIB:-128}
 PAYLOAD
 run_guest out "$DEBIAN_VMLINUZ" build/benchrun/payload.sh 900 2G build/benchrun \
 	build/debian/src/v3chkpt.ko build/bench
