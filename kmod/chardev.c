@@ -60,7 +60,7 @@ static int v3_ioc_open(unsigned long arg)
 	ret = v3_get_str(url, V3CHKPT_URL_MAX, o.url);
 	if (!ret)
 		ret = v3_session_open(store, url, o.mode);
-	kfree(url);
+	kfree_sensitive(url);	/* a net URL may carry a key */
 	return ret;
 }
 

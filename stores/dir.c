@@ -81,20 +81,40 @@ static struct file *v3_dir_open_at(struct file *dir, const char *name,
 			      0600);
 }
 
+/*
+ * Open @name beneath @dir for reading only if it is a regular file: an
+ * O_PATH open first, so a FIFO or device node planted in a checkpoint is
+ * refused (EBADMSG) without ever being opened.
+ */
+static struct file *v3_dir_open_reg(struct file *dir, const char *name)
+{
+	struct file *path, *f;
+
+	path = v3_dir_open_at(dir, name, O_PATH);
+	if (IS_ERR(path))
+		return path;
+	if (d_is_reg(path->f_path.dentry))
+		f = dentry_open(&path->f_path, O_RDONLY | O_LARGEFILE,
+				current_cred());
+	else
+		f = ERR_PTR(-EBADMSG);
+	fput(path);
+	return f;
+}
+
 static int v3_dir_ctx_file(char *name, u32 i)
 {
 	return snprintf(name, V3D_CTX_FILE_LEN, V3D_CTX_FILE_FMT, i);
 }
 
 /* Unlink @name in @dir (locked by the caller); 0 if absent. */
-static int v3_dir_unlink_locked(struct dentry *dir, const char *name,
-				bool *absent)
+static int v3_dir_unlink_locked(struct user_namespace *ns, struct dentry *dir,
+				const char *name, bool *absent)
 {
-	struct user_namespace *ns = &init_user_ns;	/* as lookup_one_len */
 	struct dentry *d;
 	int ret = 0;
 
-	d = lookup_one_len(name, dir, strlen(name));
+	d = lookup_one(ns, name, dir, strlen(name));
 	if (IS_ERR(d))
 		return PTR_ERR(d);
 	*absent = d_is_negative(d);
@@ -106,18 +126,20 @@ static int v3_dir_unlink_locked(struct dentry *dir, const char *name,
 }
 
 /* Look @name up in @parent's directory, under its lock. */
-static struct dentry *v3_dir_lookup(struct dentry *parent, const char *name)
+static struct dentry *v3_dir_lookup(const struct path *parent,
+				    const char *name)
 {
 	struct dentry *d;
 
-	inode_lock_nested(d_inode(parent), I_MUTEX_PARENT);
-	d = lookup_one_len(name, parent, strlen(name));
-	inode_unlock(d_inode(parent));
+	inode_lock_nested(d_inode(parent->dentry), I_MUTEX_PARENT);
+	d = lookup_one(mnt_user_ns(parent->mnt), name, parent->dentry,
+		       strlen(name));
+	inode_unlock(d_inode(parent->dentry));
 	return d;
 }
 
 /* Unlink the files the store writes in @d: MANIFEST, 00000.ctx, ... */
-static int v3_dir_unlink_ours(struct dentry *d)
+static int v3_dir_unlink_ours(struct user_namespace *ns, struct dentry *d)
 {
 	char fname[V3D_CTX_FILE_LEN];
 	bool absent = false;
@@ -125,10 +147,10 @@ static int v3_dir_unlink_ours(struct dentry *d)
 	int ret;
 
 	inode_lock_nested(d_inode(d), I_MUTEX_PARENT);
-	ret = v3_dir_unlink_locked(d, V3D_MANIFEST_NAME, &absent);
+	ret = v3_dir_unlink_locked(ns, d, V3D_MANIFEST_NAME, &absent);
 	for (i = 0; !ret && i < V3D_MAX_CTX; i++) {
 		v3_dir_ctx_file(fname, i);
-		ret = v3_dir_unlink_locked(d, fname, &absent);
+		ret = v3_dir_unlink_locked(ns, d, fname, &absent);
 		if (absent)
 			break;	/* the indices a checkpoint uses are dense */
 	}
@@ -143,30 +165,31 @@ static int v3_dir_unlink_ours(struct dentry *d)
  */
 static int v3_dir_remove(const struct path *parent, const char *name)
 {
+	struct user_namespace *ns = mnt_user_ns(parent->mnt);
 	struct dentry *pd = parent->dentry, *d;
 	int ret;
 
 	ret = mnt_want_write(parent->mnt);
 	if (ret)
 		return ret;
-	d = v3_dir_lookup(pd, name);
+	d = v3_dir_lookup(parent, name);
 	if (IS_ERR(d)) {
 		ret = PTR_ERR(d);
 		goto out;
 	}
 	ret = d_is_negative(d) ? 0 : d_is_dir(d) ? 1 : -ENOTDIR;
 	if (ret == 1)
-		ret = v3_dir_unlink_ours(d);
+		ret = v3_dir_unlink_ours(ns, d);
 	dput(d);
 	if (ret)
 		goto out;
 	inode_lock_nested(d_inode(pd), I_MUTEX_PARENT);
-	d = lookup_one_len(name, pd, strlen(name));
+	d = lookup_one(ns, name, pd, strlen(name));
 	if (IS_ERR(d)) {
 		ret = PTR_ERR(d);
 	} else {
 		if (d_is_dir(d))
-			ret = vfs_rmdir(mnt_user_ns(parent->mnt), d_inode(pd), d);
+			ret = vfs_rmdir(ns, d_inode(pd), d);
 		dput(d);
 	}
 	inode_unlock(d_inode(pd));
@@ -204,9 +227,12 @@ static u8 *v3_dir_slurp(struct file *f, u64 max, u64 *len)
 
 /*
  * A save may replace only a checkpoint: a directory whose MANIFEST starts
- * with the magic.  Anything else at @path is refused, never deleted.
+ * with the magic.  Anything else at @path is refused, never deleted.  On
+ * success *@checked is the directory found (referenced), or NULL if there
+ * is none, so that the swap can insist on exactly that one.
  */
-static int v3_dir_check_replaceable(struct v3_dir_priv *p, bool *exists)
+static int v3_dir_check_replaceable(struct v3_dir_priv *p,
+				    struct dentry **checked)
 {
 	struct path target;
 	struct file *dir, *f;
@@ -214,33 +240,37 @@ static int v3_dir_check_replaceable(struct v3_dir_priv *p, bool *exists)
 	loff_t pos = 0;
 	int ret;
 
+	*checked = NULL;
 	ret = kern_path(p->path, 0, &target);
-	*exists = !ret;
-	if (ret == -ENOENT)
-		return 0;
 	if (ret)
-		return ret;
-	ret = d_is_dir(target.dentry) ? 0 : -ENOTDIR;
-	path_put(&target);
-	if (ret)
-		goto refuse;
-	dir = filp_open(p->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
-	if (IS_ERR(dir))
-		return PTR_ERR(dir);
-	f = v3_dir_open_at(dir, V3D_MANIFEST_NAME, O_RDONLY);
-	fput(dir);
-	if (IS_ERR(f)) {
-		ret = -EEXIST;
+		return ret == -ENOENT ? 0 : ret;
+	if (!d_is_dir(target.dentry)) {
+		ret = -ENOTDIR;
 		goto refuse;
 	}
-	ret = kernel_read(f, magic, sizeof(magic), &pos);
-	fput(f);
-	if (ret == sizeof(magic) && !memcmp(magic, V3D_MAGIC, sizeof(magic)))
-		return 0;
+	dir = dentry_open(&target, O_RDONLY | O_DIRECTORY, current_cred());
+	if (IS_ERR(dir)) {
+		ret = PTR_ERR(dir);
+		goto out;
+	}
+	f = v3_dir_open_reg(dir, V3D_MANIFEST_NAME);
+	fput(dir);
 	ret = -EEXIST;
+	if (IS_ERR(f))
+		goto refuse;
+	if (kernel_read(f, magic, sizeof(magic), &pos) == sizeof(magic) &&
+	    !memcmp(magic, V3D_MAGIC, sizeof(magic))) {
+		*checked = dget(target.dentry);
+		ret = 0;
+	}
+	fput(f);
+	if (!ret)
+		goto out;
 refuse:
 	pr_info("v3chkpt: dir: %s exists and is not a checkpoint: not replacing it\n",
 		p->path);
+out:
+	path_put(&target);
 	return ret;
 }
 
@@ -273,10 +303,12 @@ static int v3_dir_mkdir_tmp(struct v3_dir_priv *p)
 
 static int v3_dir_open_save(struct v3_dir_priv *p)
 {
-	bool exists;
+	struct dentry *checked;
 	int ret;
 
-	ret = v3_dir_check_replaceable(p, &exists);
+	/* Refused early too, before any VM is paused or byte written. */
+	ret = v3_dir_check_replaceable(p, &checked);
+	dput(checked);
 	if (ret)
 		return ret;
 	p->entries = v3_pagebuf_alloc();
@@ -370,7 +402,7 @@ static int v3_dir_ctx_end(void *priv)
 	ret = vfs_fsync(p->cur, 0);
 	fput(p->cur);
 	p->cur = NULL;
-	p->nctx++;	/* the file exists: removal must see it */
+	p->nctx++;	/* counts every file created, even a failed one */
 	if (ret)
 		return ret;
 	p->ent.xxh64 = v3c_hash_digest(&p->hash);
@@ -419,12 +451,15 @@ static int v3_dir_write_manifest(struct v3_dir_priv *p)
 }
 
 /*
- * Swap the finished temporary directory with the checkpoint (or move it
- * into place if there is none).  After the swap the old checkpoint sits
- * under the temporary name, where v3_dir_close() deletes it.
+ * Swap the finished temporary directory with the checkpoint @checked (or
+ * move it into place if @checked is NULL).  Under the parent's lock both
+ * names must still be what was checked, so nothing else is ever swapped
+ * out and deleted.  After a swap the old checkpoint sits under the
+ * temporary name, where v3_dir_commit() deletes it.
  */
-static int v3_dir_publish(struct v3_dir_priv *p)
+static int v3_dir_publish(struct v3_dir_priv *p, struct dentry *checked)
 {
+	struct user_namespace *ns = mnt_user_ns(p->parent.mnt);
 	struct dentry *pd = p->parent.dentry, *from, *to;
 	struct renamedata rd = {};
 	int ret;
@@ -433,30 +468,33 @@ static int v3_dir_publish(struct v3_dir_priv *p)
 	if (ret)
 		return ret;
 	lock_rename(pd, pd);
-	from = lookup_one_len(p->tmpname, pd, strlen(p->tmpname));
+	from = lookup_one(ns, p->tmpname, pd, strlen(p->tmpname));
 	if (IS_ERR(from)) {
 		ret = PTR_ERR(from);
 		goto out_unlock;
 	}
-	to = lookup_one_len(p->base, pd, strlen(p->base));
+	to = lookup_one(ns, p->base, pd, strlen(p->base));
 	if (IS_ERR(to)) {
 		ret = PTR_ERR(to);
 		goto out_from;
 	}
-	rd.old_mnt_userns = mnt_user_ns(p->parent.mnt);
+	if (from != p->dir->f_path.dentry ||
+	    (checked ? to != checked : !d_is_negative(to))) {
+		pr_info("v3chkpt: dir: %s changed during the save: not replacing it\n",
+			p->path);
+		ret = -EEXIST;
+		goto out_to;
+	}
+	rd.old_mnt_userns = ns;
 	rd.old_dir = d_inode(pd);
 	rd.old_dentry = from;
-	rd.new_mnt_userns = rd.old_mnt_userns;
+	rd.new_mnt_userns = ns;
 	rd.new_dir = d_inode(pd);
 	rd.new_dentry = to;
-	if (d_is_negative(to))
-		rd.flags = RENAME_NOREPLACE;
-	else if (d_is_dir(to))
-		rd.flags = RENAME_EXCHANGE;
-	else
-		ret = -ENOTDIR;
-	if (!ret)
-		ret = vfs_rename(&rd);
+	/* A plain rename onto a name known absent works on every fs. */
+	rd.flags = checked ? RENAME_EXCHANGE : 0;
+	ret = vfs_rename(&rd);
+out_to:
 	dput(to);
 out_from:
 	dput(from);
@@ -468,8 +506,9 @@ out_unlock:
 
 static int v3_dir_commit(struct v3_dir_priv *p)
 {
+	struct dentry *checked = NULL;
 	struct file *parent;
-	bool exists;
+	bool replaced;
 	int ret;
 
 	if (p->cur)
@@ -479,21 +518,31 @@ static int v3_dir_commit(struct v3_dir_priv *p)
 		ret = vfs_fsync(p->dir, 0);
 	/* Checked again: something may have appeared at the path. */
 	if (!ret)
-		ret = v3_dir_check_replaceable(p, &exists);
+		ret = v3_dir_check_replaceable(p, &checked);
 	if (!ret)
-		ret = v3_dir_publish(p);
+		ret = v3_dir_publish(p, checked);
+	replaced = checked;
+	dput(checked);
 	if (ret)
 		return ret;
 	p->published = true;
 	/* The rename is durable once the parent directory is. */
 	parent = dentry_open(&p->parent, O_RDONLY | O_DIRECTORY, current_cred());
-	if (!IS_ERR(parent)) {
+	if (IS_ERR(parent)) {
+		ret = PTR_ERR(parent);
+	} else {
 		ret = vfs_fsync(parent, 0);
 		fput(parent);
 	}
-	if (exists)
+	if (ret) {
+		/* Durability unknown: keep the previous checkpoint too. */
+		pr_warn("v3chkpt: dir: %s is in place, but syncing its parent failed (%d); the previous checkpoint is kept as %s\n",
+			p->path, ret, p->tmpname);
+		return ret;
+	}
+	if (replaced)
 		v3_dir_remove(&p->parent, p->tmpname);	/* the old one */
-	return ret;
+	return 0;
 }
 
 static int v3_dir_open_load(struct v3_dir_priv *p)
@@ -510,9 +559,9 @@ static int v3_dir_open_load(struct v3_dir_priv *p)
 		p->dir = NULL;
 		return ret;
 	}
-	f = v3_dir_open_at(p->dir, V3D_MANIFEST_NAME, O_RDONLY);
+	f = v3_dir_open_reg(p->dir, V3D_MANIFEST_NAME);
 	if (IS_ERR(f))
-		return PTR_ERR(f) == -ENOENT ? -ENOENT : PTR_ERR(f);
+		return PTR_ERR(f);
 	p->manifest = v3_dir_slurp(f, V3D_MANIFEST_MAX, &len);
 	fput(f);
 	if (IS_ERR(p->manifest)) {
@@ -529,13 +578,11 @@ static int v3_dir_open_load(struct v3_dir_priv *p)
 	for (i = 0; i < p->m.nctx; i++) {
 		v3d_manifest_entry(&p->m, i, &p->ent);
 		v3_dir_ctx_file(fname, i);
-		f = v3_dir_open_at(p->dir, fname, O_RDONLY);
+		f = v3_dir_open_reg(p->dir, fname);
 		if (IS_ERR(f)) {
 			ret = PTR_ERR(f);
 		} else {
-			if (!S_ISREG(file_inode(f)->i_mode))
-				ret = -EBADMSG;
-			else if (i_size_read(file_inode(f)) != p->ent.size)
+			if (i_size_read(file_inode(f)) != p->ent.size)
 				ret = i_size_read(file_inode(f)) < p->ent.size ?
 				      -ENODATA : -EBADMSG;
 			fput(f);
@@ -564,9 +611,10 @@ static int v3_dir_next_file(struct v3_dir_priv *p)
 
 	v3d_manifest_entry(&p->m, p->nctx, &p->ent);
 	v3_dir_ctx_file(fname, p->nctx);
-	f = v3_dir_open_at(p->dir, fname, O_RDONLY);
+	f = v3_dir_open_reg(p->dir, fname);
 	if (IS_ERR(f))
 		return PTR_ERR(f);
+	/* Read to the recorded size; a file that changed fails its checksum. */
 	p->cur = f;
 	p->file_left = p->ent.size;
 	v3c_hash_reset(&p->hash);

@@ -27,21 +27,40 @@ struct dir_src {
 	u64 file_left;
 };
 
+/*
+ * Open @name in the checkpoint only if it is a regular file: looked at
+ * through O_PATH first, so a FIFO or device node is never opened.
+ */
+static int open_reg(struct dir_src *d, const char *name, struct stat *st)
+{
+	int fd = openat(d->dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	int err;
+
+	if (fd >= 0 && !fstat(fd, st) && !S_ISREG(st->st_mode)) {
+		close(fd);
+		fprintf(stderr, "inspect: %s/%s: not a regular file\n", d->path, name);
+		return -EBADMSG;
+	}
+	if (fd >= 0) {
+		close(fd);
+		fd = openat(d->dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	}
+	if (fd < 0 || fstat(fd, st)) {
+		err = errno;
+		fprintf(stderr, "inspect: %s/%s: %s\n", d->path, name, strerror(err));
+		if (fd >= 0)
+			close(fd);
+		return -err;
+	}
+	return fd;
+}
+
 static int open_ctx(struct dir_src *d, u32 i, struct stat *st)
 {
 	char name[V3D_CTX_FILE_LEN];
-	int fd;
 
 	snprintf(name, sizeof(name), V3D_CTX_FILE_FMT, i);
-	fd = openat(d->dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, st)) {
-		fprintf(stderr, "inspect: %s/%s: %s\n", d->path, name,
-			strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -errno;
-	}
-	return fd;
+	return open_reg(d, name, st);
 }
 
 static int read_manifest(struct dir_src *d)
@@ -51,10 +70,10 @@ static int read_manifest(struct dir_src *d)
 	u64 got = 0;
 	int fd, ret = 0;
 
-	fd = openat(d->dirfd, V3D_MANIFEST_NAME, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st))
-		return fd < 0 ? -errno : (close(fd), -EIO);
-	if (!S_ISREG(st.st_mode) || (u64)st.st_size > V3D_MANIFEST_MAX) {
+	fd = open_reg(d, V3D_MANIFEST_NAME, &st);
+	if (fd < 0)
+		return fd;
+	if ((u64)st.st_size > V3D_MANIFEST_MAX) {
 		close(fd);
 		return -EBADMSG;
 	}

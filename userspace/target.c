@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,33 +22,53 @@ static int append(struct target *t, const char *s)
 	size_t n = strlen(t->url);
 
 	if (n + strlen(s) >= sizeof(t->url)) {
-		cli_msg("%s:%s...: URL too long", t->store, t->url);
+		cli_msg("%s: URL too long", t->store);	/* it may hold a key */
 		return -1;
 	}
 	strcpy(t->url + n, s);
 	return 0;
 }
 
+/*
+ * The kernel wants /abs/path without "." or ".." components: resolve the
+ * parent (it must exist for a save anyway) and keep the last component.
+ */
 static int dir_absolute(struct target *t, const char *path)
 {
-	char cwd[V3CHKPT_URL_MAX];
-	size_t n;
+	char *copy = strdup(path), *slash, *parent, *real = NULL;
+	const char *base;
+	int ret = -1;
 
-	t->url[0] = '\0';
-	if (path[0] != '/') {
-		if (!getcwd(cwd, sizeof(cwd))) {
-			fail_errno("cannot resolve", path);
-			return -1;
-		}
-		if (append(t, cwd) || (strcmp(cwd, "/") && append(t, "/")))
-			return -1;
-	}
-	if (append(t, path))
+	if (!copy) {
+		fail_errno("dir:", "out of memory");
 		return -1;
-	n = strlen(t->url);
-	while (n > 1 && t->url[n - 1] == '/')
-		t->url[--n] = '\0';
-	return 0;
+	}
+	while (strlen(copy) > 1 && copy[strlen(copy) - 1] == '/')
+		copy[strlen(copy) - 1] = '\0';
+	slash = strrchr(copy, '/');
+	if (!slash) {
+		parent = ".";
+		base = copy;
+	} else {
+		*slash = '\0';
+		parent = slash == copy ? "/" : copy;
+		base = slash + 1;
+	}
+	t->url[0] = '\0';
+	if (!strcmp(base, ".") || !strcmp(base, "..") || !base[0]) {
+		cli_msg("dir:%s: name the checkpoint directory itself", path);
+		goto out;
+	}
+	real = realpath(parent, NULL);
+	if (!real)
+		fail_errno("dir: cannot resolve", parent);
+	else if (!append(t, real) && (!strcmp(real, "/") || !append(t, "/")) &&
+		 !append(t, base))
+		ret = 0;
+out:
+	free(real);
+	free(copy);
+	return ret;
 }
 
 int parse_target(const char *arg, struct target *t)
@@ -77,28 +98,30 @@ static int add_key(struct target *t, const char *file)
 {
 	unsigned char key[KEY_MAX + 1];
 	char hex[2 * KEY_MAX + 8];
-	ssize_t n;
-	int fd, i;
+	ssize_t n = 0, r;
+	int fd, i, ret = -1;
 
 	fd = open(file, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		fail_errno("cannot open key file", file);
 		return -1;
 	}
-	n = read(fd, key, sizeof(key));
+	/* to the end: a pipe may deliver a key in pieces */
+	while (n < (ssize_t)sizeof(key) &&
+	       (r = read(fd, key + n, sizeof(key) - n)) > 0)
+		n += r;
 	close(fd);
 	if (n < KEY_MIN || n > KEY_MAX) {
-		cli_msg("%s: a key is %d to %d bytes (this file: %s)", file,
-			KEY_MIN, KEY_MAX, n < 0 ? strerror(errno) : "wrong size");
-		return -1;
+		cli_msg("%s: a key is %d to %d bytes", file, KEY_MIN, KEY_MAX);
+	} else {
+		strcpy(hex, ",key=");
+		for (i = 0; i < n; i++)
+			sprintf(hex + 5 + 2 * i, "%02x", key[i]);
+		ret = append(t, hex);
 	}
-	strcpy(hex, ",key=");
-	for (i = 0; i < n; i++)
-		sprintf(hex + 5 + 2 * i, "%02x", key[i]);
-	i = append(t, hex);
 	explicit_bzero(key, sizeof(key));
 	explicit_bzero(hex, sizeof(hex));
-	return i;
+	return ret;
 }
 
 int target_net_option(struct target *t, const char *opt, const char *val)

@@ -485,26 +485,31 @@ struct progress {
 	bool done;		/* atomic: set by the ioctl's thread */
 };
 
-/* Every 200 ms, how far the kernel is, on one rewritten stderr line. */
+/* How far the kernel is, on one rewritten stderr line; false if unknown. */
+static bool progress_line(struct progress *pr, const char *end)
+{
+	uint64_t done = __atomic_load_n(&pr->p.done, __ATOMIC_RELAXED);
+	uint64_t total = __atomic_load_n(&pr->p.total, __ATOMIC_RELAXED);
+
+	if (!total)
+		return false;
+	fprintf(stderr, "\r%s %s: %3u%% (%" PRIu64 " of %" PRIu64 " MiB)%s",
+		pr->what, pr->name, (unsigned int)(done * 100 / total),
+		done >> 20, total >> 20, end);
+	return true;
+}
+
+/* Every 200 ms while the ioctl runs, then the last figure (100% if done). */
 static void *progress_show(void *arg)
 {
 	struct progress *pr = arg;
-	uint64_t done, total;
-	bool shown = false;
 
 	while (!__atomic_load_n(&pr->done, __ATOMIC_ACQUIRE)) {
 		usleep(200 * 1000);
-		done = __atomic_load_n(&pr->p.done, __ATOMIC_RELAXED);
-		total = __atomic_load_n(&pr->p.total, __ATOMIC_RELAXED);
-		if (!total || __atomic_load_n(&pr->done, __ATOMIC_ACQUIRE))
-			continue;
-		fprintf(stderr, "\r%s %s: %3u%% (%" PRIu64 " of %" PRIu64 " MiB)",
-			pr->what, pr->name, (unsigned int)(done * 100 / total),
-			done >> 20, total >> 20);
-		shown = true;
+		if (!__atomic_load_n(&pr->done, __ATOMIC_ACQUIRE))
+			progress_line(pr, "");
 	}
-	if (shown)
-		fputc('\n', stderr);
+	progress_line(pr, "\n");
 	return NULL;
 }
 
@@ -524,8 +529,10 @@ static int vm_xfer(unsigned long cmd, const char *name, const char *where,
 	pthread_t thr;
 	int r, e;
 
-	if (vm_name(x.name, name))
+	if (vm_name(x.name, name)) {
+		target_wipe(t);
 		return 2;
+	}
 	if (progress && !pthread_create(&thr, NULL, progress_show, &pr))
 		x.progress = (uintptr_t)&pr.p;
 	r = vm_ioctl(cmd, &x);
@@ -602,8 +609,10 @@ int cmd_save(int argc, char **argv)
 	if (parse_target(argv[2], &t))
 		return 2;
 	r = xfer_opts(argc, argv, true, &t, &options, &progress);
-	if (r)
+	if (r) {
+		target_wipe(&t);
 		return r;
+	}
 	return vm_xfer(V3CHKPT_IOC_VM_SAVE, argv[1], argv[2], &t, 0, options,
 		       progress);
 }
@@ -620,8 +629,10 @@ int cmd_load(int argc, char **argv)
 	if (parse_target(argv[2], &t))
 		return 2;
 	r = xfer_opts(argc, argv, false, &t, &flags, &progress);
-	if (r)
+	if (r) {
+		target_wipe(&t);
 		return r;
+	}
 	return vm_xfer(V3CHKPT_IOC_VM_LOAD, argv[1], argv[2], &t, flags, 0,
 		       progress);
 }

@@ -23,7 +23,7 @@
 #define V3D_MANIFEST_NAME	"MANIFEST"
 /* Context files are named by their index: "00000.ctx" ... "65535.ctx". */
 #define V3D_CTX_FILE_FMT	"%05u.ctx"
-#define V3D_CTX_FILE_LEN	10	/* with the NUL */
+#define V3D_CTX_FILE_LEN	16	/* room for any u32, with the NUL */
 
 struct v3d_entry {
 	u64 size;		/* bytes of the context file */

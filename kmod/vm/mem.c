@@ -186,6 +186,15 @@ fail:
 	return ret;
 }
 
+/* Chunks 0..@chunk moved: tell the caller. */
+static void mem_progress(struct v3_vm_err *err, const struct v3_mem *m,
+			 u32 chunk)
+{
+	u64 done = min_t(u64, (u64)(chunk + 1) * V3_MEM_CHUNK_PAGES, m->npages);
+
+	v3_vm_progress(err, done << PAGE_SHIFT, (u64)m->npages << PAGE_SHIFT);
+}
+
 int v3_mem_save(struct v3_chkpt *chkpt, struct v3_mem *m,
 		struct v3_vm_err *err)
 {
@@ -198,9 +207,8 @@ int v3_mem_save(struct v3_chkpt *chkpt, struct v3_mem *m,
 		return ret;
 	for (chunk = 0; chunk < chunks && !ret; chunk++) {
 		ret = mem_save_chunk(chkpt, m, chunk, &sc);
-		v3_vm_progress(err, min_t(u64, (u64)(chunk + 1) *
-					  V3_MEM_CHUNK_PAGES, m->npages) << PAGE_SHIFT,
-			       (u64)m->npages << PAGE_SHIFT);
+		if (!ret)
+			mem_progress(err, m, chunk);
 		cond_resched();
 	}
 	mem_scratch_free(&sc);
@@ -306,9 +314,8 @@ int v3_mem_load(struct v3_chkpt *chkpt, struct v3_mem *m,
 				  "out of memory staging guest memory");
 	for (chunk = 0, ret = 0; chunk < chunks && !ret; chunk++) {
 		ret = mem_load_chunk(chkpt, m, chunk, staged, &sc, err);
-		v3_vm_progress(err, min_t(u64, (u64)(chunk + 1) *
-					  V3_MEM_CHUNK_PAGES, m->npages) << PAGE_SHIFT,
-			       (u64)m->npages << PAGE_SHIFT);
+		if (!ret)
+			mem_progress(err, m, chunk);
 		if (!ret && fatal_signal_pending(current))
 			ret = v3_vm_fail(err, -EINTR, "interrupted");
 		cond_resched();

@@ -325,8 +325,9 @@ int v3_vm_load(const char *name, const char *store, const char *url,
 	}
 	chkpt = v3_chkpt_open(store, url, V3_CHKPT_MODE_LOAD);
 	if (IS_ERR(chkpt)) {
+		/* Not the URL: a net URL carries its key. */
 		ret = v3_vm_fail(err, PTR_ERR(chkpt),
-				 "cannot open %s checkpoint %s (%ld)", store, url,
+				 "cannot open store %s for loading (%ld)", store,
 				 PTR_ERR(chkpt));
 		chkpt = NULL;
 		goto out;

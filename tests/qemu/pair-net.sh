@@ -7,6 +7,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 . tests/qemu/lib.sh
+. "${V3CHKPT_CACHE:-/var/cache/v3chkpt}/debian.env"
 out=$1 ko=$2 cli=$3
 failed=0
 line() {	# line RC NAME

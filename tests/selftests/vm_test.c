@@ -595,8 +595,8 @@ TEST_F_TIMEOUT(vm, two_vms_run_independently, 300)
 	ASSERT_EQ(0, vm_pause(self->fd, "two-b"));
 	ASSERT_EQ(0, vm_digest(self->fd, "two-a", &a));
 	ASSERT_EQ(0, vm_digest(self->fd, "two-b", &b));
+	/* their seeds differ: so do their states (memory may not, yet) */
 	EXPECT_NE(a.total, b.total);
-	EXPECT_NE(a.memory, b.memory);
 	/* stepping one leaves the other alone */
 	ASSERT_EQ(0, vm_step(self->fd, "two-a", 50));
 	ASSERT_EQ(0, vm_digest(self->fd, "two-a", &a2));
@@ -777,6 +777,11 @@ TEST_F_TIMEOUT(vm, bad_input_einval, 120)
 	XFER_EINVAL(V3CHKPT_IOC_VM_LOAD, x.reserved[0] = 1);
 #undef XFER_EINVAL
 	/* a progress counter the kernel cannot write: refused up front */
+	memset(&x, 0, sizeof(x));
+	x.size = sizeof(x);
+	strcpy(x.name, "bad");
+	x.store = (uintptr_t)"memory";
+	x.url = (uintptr_t)KEY_PREFIX "bad";
 	x.progress = 8;
 	EXPECT_EQ(-EFAULT, ret_errno(ioctl(dev, V3CHKPT_IOC_VM_SAVE, &x)));
 	EXPECT_EQ(-ENOENT, mem_size(dev, KEY_PREFIX "bad"));
