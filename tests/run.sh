@@ -3,7 +3,8 @@
 #   1. userspace unit tests of the shared codec (host, ASan/UBSan), and
 #      30 s of libFuzzer on its reader
 #   2. kselftests, the 32-bit compat test, a third-party store module and
-#      the CLI tests in QEMU on Debian's stock 6.1 kernel
+#      the CLI tests in QEMU on Debian's stock 6.1 kernel; then the net
+#      store between two such guests on one virtual network
 #   3. KUnit suites in QEMU on a KUnit/KASAN/lockdep kernel built from
 #      linux-source-6.1 (cached outside the repo, keyed by its config)
 # A stage that cannot run, a guest that crashes and any kernel warning are
