@@ -96,8 +96,8 @@ static struct file *v3_dir_open_reg(struct file *dir, const char *name)
 	if (d_is_reg(path->f_path.dentry))
 		f = dentry_open(&path->f_path, O_RDONLY | O_LARGEFILE,
 				current_cred());
-	else
-		f = ERR_PTR(-EBADMSG);
+	else	/* O_PATH|O_NOFOLLOW opened a symlink itself */
+		f = ERR_PTR(d_is_symlink(path->f_path.dentry) ? -ELOOP : -EBADMSG);
 	fput(path);
 	return f;
 }

@@ -169,9 +169,10 @@ $cli load sv2 dir:$w/ckdir --create && [ "$($cli vm digest sv)" = "$($cli vm dig
 tap $? "cli: load --create from dir: gives the same digest"
 
 cp -a $w/ckdir $w/ckbad
-# invert one byte of a memory chunk's file (its zero bitmap is mostly 0xff)
-b=$(dd if=$w/ckbad/00002.ctx bs=1 skip=100 count=1 2>/dev/null | od -An -tu1 | tr -d ' ')
-printf "\\$(printf %o $((255 - b)))" | dd of=$w/ckbad/00002.ctx bs=1 seek=100 conv=notrunc 2>/dev/null
+# invert one byte inside a memory chunk's zero bitmap (bytes 137..648 of
+# its file): blob data, so the file's checksum is what catches it
+b=$(dd if=$w/ckbad/00002.ctx bs=1 skip=300 count=1 2>/dev/null | od -An -tu1 | tr -d ' ')
+printf "\\$(printf %o $((255 - b)))" | dd of=$w/ckbad/00002.ctx bs=1 seek=300 conv=notrunc 2>/dev/null
 $cli inspect $w/ckbad > $w/insp 2> $w/err; r=$?
 [ $r = 1 ] && grep -q "00002.ctx: checksum mismatch" $w/err && grep -q REFUSED $w/insp
 tap $? "cli: inspect DIR refuses a file whose checksum does not match"

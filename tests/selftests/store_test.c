@@ -303,7 +303,7 @@ static const struct {
 	{ CK "/00001.ctx", 5000, NULL, -EBADMSG },
 	{ CK "/00001.ctx", 0, NULL, -EBADMSG },
 	{ CK "/MANIFEST", 70, NULL, -EBADMSG },
-	{ CK "/MANIFEST", 8, NULL, -EBADMSG },
+	{ CK "/MANIFEST", 8, NULL, -EPROTONOSUPPORT },	/* its version */
 	{ NULL, 0, "truncate -s 100 " CK "/00001.ctx", -ENODATA },
 	{ NULL, 0, "echo x >> " CK "/00002.ctx", -EBADMSG },
 	{ NULL, 0, "rm " CK "/00003.ctx", -ENOENT },
