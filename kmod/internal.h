@@ -29,6 +29,7 @@ int v3_memstore_list(struct v3_memstore_info *out, unsigned int max);
 int v3_memstore_delete(const char *name);
 extern struct v3_chkpt_store v3_memstore;
 
+/* stores/dir.c */
 int v3_dirstore_init(void);
 void v3_dirstore_exit(void);
 /* stores/net.c */

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -526,6 +527,7 @@ static int vm_xfer(unsigned long cmd, const char *name, const char *where,
 	};
 	bool load = cmd == V3CHKPT_IOC_VM_LOAD;
 	struct progress pr = { .what = load ? "load" : "save", .name = name };
+	sigset_t stops, old;
 	pthread_t thr;
 	int r, e;
 
@@ -535,8 +537,15 @@ static int vm_xfer(unsigned long cmd, const char *name, const char *where,
 	}
 	if (progress && !pthread_create(&thr, NULL, progress_show, &pr))
 		x.progress = (uintptr_t)&pr.p;
+	/* A stop signal would interrupt a net transfer for good (EINTR). */
+	sigemptyset(&stops);
+	sigaddset(&stops, SIGTSTP);
+	sigaddset(&stops, SIGTTIN);
+	sigaddset(&stops, SIGTTOU);
+	pthread_sigmask(SIG_BLOCK, &stops, &old);
 	r = vm_ioctl(cmd, &x);
 	e = errno;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	target_wipe(t);
 	if (x.progress) {
 		__atomic_store_n(&pr.done, true, __ATOMIC_RELEASE);

@@ -413,6 +413,45 @@ static void net_bad_frame_type(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, load.open_ret, -EPROTO);
 }
 
+/*
+ * Frame headers whose length does not fit their type (or whose type is
+ * unknown): refused from the header alone, before any payload is read
+ * into the loader's 64 KiB buffer.
+ */
+static void net_bad_frame_lengths(struct kunit *test)
+{
+	static const struct { u32 type, len; } bad[] = {
+		{ V3_NET_DATA, 0 }, { V3_NET_DATA, V3_NET_DATA_MAX + 1 },
+		{ V3_NET_DATA, U32_MAX }, { V3_NET_END, 4 },
+		{ V3_NET_ABORT, 3 }, { V3_NET_ACK, 4 }, { 31, 4 }, { 32, 4 },
+	};
+	char lurl[48], curl[48];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		struct net_job load = { .url = lurl, .mode = V3_CHKPT_MODE_LOAD,
+					.nctx = 1 };
+		struct v3_net_frame_hdr h = {
+			.type = cpu_to_le32(bad[i].type),
+			.len = cpu_to_le32(bad[i].len),
+		};
+		struct kvec v = { .iov_base = &h, .iov_len = sizeof(h) };
+		struct v3_net_conn c = { };
+		struct net_job *j;
+
+		snprintf(lurl, sizeof(lurl), "listen:127.0.0.1:%zu,timeout=5", 47140 + i);
+		snprintf(curl, sizeof(curl), "connect:127.0.0.1:%zu", 47140 + i);
+		j = net_job_start(&load);
+		KUNIT_ASSERT_NOT_NULL(test, j);
+		KUNIT_EXPECT_EQ(test, net_raw_connect(&c, curl), 0);
+		KUNIT_EXPECT_EQ(test, v3_net_send(&c, &v, 1), 0);
+		v3_net_conn_close(&c);
+		net_job_wait(test, j, &load);
+		KUNIT_EXPECT_EQ_MSG(test, load.open_ret, -EPROTO,
+				    "type %u len %u", bad[i].type, bad[i].len);
+	}
+}
+
 /* A sender that goes quiet, then one that vanishes mid-stream. */
 static void net_peer_quiet_then_gone(struct kunit *test)
 {
@@ -609,6 +648,7 @@ static struct kunit_case netstore_cases[] = {
 	KUNIT_CASE(net_sender_aborts),
 	KUNIT_CASE(net_corrupt_frame),
 	KUNIT_CASE(net_bad_frame_type),
+	KUNIT_CASE(net_bad_frame_lengths),
 	KUNIT_CASE(net_peer_quiet_then_gone),
 	KUNIT_CASE(net_killed_while_waiting),
 	{}
