@@ -113,8 +113,13 @@ else
 	if kdir=$(bash tests/qemu/build-kunit-kernel.sh) &&
 	   build_module "$kdir" "$root/build/kunit"; then
 		log "KUnit in QEMU (TCG, KASAN + lockdep)"
+		# Files the userspace stages (tests/qemu/kstage-*.sh) need.
+		kstage_files=(build/v3chkpt)
+		for f in tests/qemu/kstage-*.sh; do
+			[ -f "$f" ] && kstage_files+=("$f")
+		done
 		if run_guest kunit "$kdir/arch/x86/boot/bzImage" tests/qemu/payload-kunit.sh \
-			1500 2G "$out" build/kunit/src/v3chkpt.ko; then
+			2400 2G "$out" build/kunit/src/v3chkpt.ko "${kstage_files[@]}"; then
 			r=$out/kunit/results.log
 			# Test cases are the 4-space-indented lines inside a suite;
 			# the rest (insmod, kmemleak, dmesg) are top-level lines.

@@ -11,6 +11,14 @@ for d in /sys/kernel/debug/kunit/*/; do
 	cat "$d/results"
 	echo "KUNIT-SUITE-END"
 done
+# Userspace stages on the KASAN + lockdep kernel (fail-nth walks, races,
+# hostile checkpoints): tests/qemu/kstage-*.sh, each a sourced script that
+# reports through tap, run with the module loaded.
+for s in /kstage-*.sh; do
+	[ -f "$s" ] || continue
+	echo "# stage $(basename "$s")"
+	. "$s"
+done
 if [ -e /sys/kernel/debug/kmemleak ]; then
 	# kmemleak reports only objects older than 5 s: let the tests' age.
 	sleep 6
