@@ -42,4 +42,8 @@ int v3_chardev_init(void);
 void v3_chardev_exit(void);
 int v3_session_open(const char *store, const char *url, u32 mode);
 
+/* debugfs.c */
+void v3_debugfs_init(void);
+void v3_debugfs_exit(void);
+
 #endif /* _V3CHKPT_INTERNAL_H */

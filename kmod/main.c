@@ -23,6 +23,7 @@ static int __init v3chkpt_init(void)
 	ret = v3_chardev_init();
 	if (ret)
 		goto err_net;
+	v3_debugfs_init();
 	pr_info("v3chkpt: loaded (%s)\n", V3CHKPT_PRODUCER);
 	return 0;
 
@@ -38,6 +39,7 @@ err_mem:
 static void __exit v3chkpt_exit(void)
 {
 	v3_chardev_exit();
+	v3_debugfs_exit();
 	/* No new VMs once the device is gone; stop and free the rest. */
 	v3_vms_exit();
 	v3_netstore_exit();
