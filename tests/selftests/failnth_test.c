@@ -1,0 +1,1007 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Fault injection at every step of an operation, as iommufd's selftests
+ * do: for n = 1, 2, ... arm /proc/self/task/<tid>/fail-nth with n in the
+ * thread that issues the ioctl, so the nth allocation (slab or page) that
+ * thread makes in the kernel fails, run the operation once, and read
+ * fail-nth back: 0 means the failure was injected.  Then:
+ *
+ *  - the operation failed with a clean errno (ENOMEM, or one the operation
+ *    may legitimately get from the kernel code it calls), or absorbed the
+ *    failure and succeeded;
+ *  - the target VM's digest, the previous checkpoint (memory-store bytes,
+ *    dir files) and the VM list are as they were; a failed create leaves
+ *    no VM; the VM model's page count is back to its baseline; the kernel
+ *    logged no warning.
+ *
+ * The walk ends at the first n the operation no longer reaches: it has
+ * n - 1 fail points.  kmemleak is scanned after every stage by
+ * payload-kunit.sh.  Needs CONFIG_FAULT_INJECTION(_DEBUG_FS), FAILSLAB
+ * and FAIL_PAGE_ALLOC; the KUnit guest runs it from kstage-failnth.sh.
+ *
+ *   failnth_test OP     one walk; the last line of output is its summary
+ *   failnth_test list   the operations
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <linux/v3chkpt.h>
+#define KEY_PREFIX	"fn-"
+#include "vm_helpers.h"
+
+#define TOP		"/tmp/fn"
+#define VM_MIB		64
+#define WALK_CAP	5000
+#define ERRMSG		V3CHKPT_ERRMSG_MAX
+#define PAGES_FILE	"/sys/kernel/debug/v3chkpt/vm_pages"
+#define NET_TIMEOUT	"10"
+
+static int dev = -1;
+static int failures;		/* invariant violations seen */
+static struct v3chkpt_vm_digest d_src, d_dst;
+static uint8_t *raw_over;	/* memory checkpoint "fn-over" as it was */
+static size_t raw_over_len;
+static long pages_base;
+static int kmsg = -1;
+static unsigned int cur_n;
+static bool verbose;		/* FAILNTH_VERBOSE=1: a line per n */	/* the walk's n, for messages */
+static const char *cur_op;
+
+/* Count every violation; print the first 50. */
+#define FAIL(fmt, ...) do {						\
+	if (failures++ < 50)						\
+		printf("FAIL %s n=%u: " fmt "\n", cur_op, cur_n,	\
+		       ##__VA_ARGS__);					\
+} while (0)
+
+/* ---- fault injection ---- */
+
+static int put_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) != (ssize_t)strlen(val))
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/*
+ * Only fail-nth may inject: no random failures (probability 0), every
+ * allocation counted (by default GFP_KERNEL and highmem ones, and
+ * order-0 pages, are never failed, so would not count), and no log line
+ * per injected failure (verbose 2 dumps a stack).
+ */
+static int fault_setup(void)
+{
+	static const char *const attrs[][2] = {
+		{ "failslab/probability", "0" },
+		{ "failslab/ignore-gfp-wait", "N" },
+		{ "failslab/verbose", "0" },
+		{ "fail_page_alloc/probability", "0" },
+		{ "fail_page_alloc/ignore-gfp-wait", "N" },
+		{ "fail_page_alloc/ignore-gfp-highmem", "N" },
+		{ "fail_page_alloc/min-order", "0" },
+		{ "fail_page_alloc/verbose", "0" },
+	};
+	char path[128];
+	size_t i;
+	int r;
+
+	for (i = 0; i < sizeof(attrs) / sizeof(attrs[0]); i++) {
+		snprintf(path, sizeof(path), "/sys/kernel/debug/%s", attrs[i][0]);
+		r = put_file(path, attrs[i][1]);
+		if (r) {
+			printf("cannot set %s: %s\n", path, strerror(-r));
+			return r;
+		}
+	}
+	return 0;
+}
+
+/* This thread's fail-nth file. */
+static int fn_open(void)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/fail-nth", gettid());
+	return open(path, O_RDWR | O_CLOEXEC);
+}
+
+static void fn_arm(int fd, unsigned int n)
+{
+	char b[16];
+	int len = snprintf(b, sizeof(b), "%u", n);
+
+	if (pwrite(fd, b, len, 0) != len) {
+		printf("cannot write fail-nth: %s\n", strerror(errno));
+		exit(2);
+	}
+}
+
+static unsigned int fn_left(int fd)
+{
+	char b[16] = "";
+
+	if (pread(fd, b, sizeof(b) - 1, 0) <= 0) {
+		printf("cannot read fail-nth: %s\n", strerror(errno));
+		exit(2);
+	}
+	return strtoul(b, NULL, 10);
+}
+
+/* ---- checks ---- */
+
+static long vm_pages(void)
+{
+	char b[32] = "";
+	int fd = open(PAGES_FILE, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, b, sizeof(b) - 1);
+	close(fd);
+	return n > 0 ? strtol(b, NULL, 10) : -EIO;
+}
+
+/* Report what the kernel logged since the last call that looks wrong. */
+static void kmsg_check(void)
+{
+	static const char *const bad[] = {
+		"WARNING:", "BUG:", "Oops", "UBSAN:", "Call Trace",
+		"circular locking", "refcount_t:", "list_add corruption",
+		"list_del corruption", "general protection", "vmalloc error",
+		"allocation failure", "suspected memory leak",
+	};
+	char rec[8192];
+	ssize_t n;
+	size_t i;
+
+	for (;;) {
+		n = read(kmsg, rec, sizeof(rec) - 1);
+		if (n < 0 && errno == EPIPE)
+			continue;	/* overwritten records: read on */
+		if (n <= 0)
+			return;
+		rec[n] = '\0';
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			if (strstr(rec, bad[i])) {
+				char *msg = strchr(rec, ';');
+
+				FAIL("kernel: %s", msg ? msg + 1 : rec);
+				break;
+			}
+		}
+	}
+}
+
+static bool digest_eq(const struct v3chkpt_vm_digest *a,
+		      const struct v3chkpt_vm_digest *b)
+{
+	return a->total == b->total && a->memory == b->memory &&
+	       a->vcpus == b->vcpus && a->devices == b->devices;
+}
+
+/* @vm's digest is @want (or, if @alt, @alt). */
+static bool vm_is(const char *vm, const struct v3chkpt_vm_digest *want,
+		  const struct v3chkpt_vm_digest *alt)
+{
+	struct v3chkpt_vm_digest d;
+	int r = vm_digest(dev, vm, &d);
+
+	if (r) {
+		FAIL("digest of %s: %s", vm, strerror(-r));
+		return false;
+	}
+	return digest_eq(&d, want) || (alt && digest_eq(&d, alt));
+}
+
+static bool vm_absent(const char *vm)
+{
+	struct v3chkpt_vm_entry e;
+
+	return vm_entry(dev, vm, &e) == -ENOENT;
+}
+
+static int vm_count(void)
+{
+	struct v3chkpt_vm_entry e[LIST_MAX];
+
+	return vm_list(dev, e);
+}
+
+static int mem_count(void)
+{
+	struct v3chkpt_mem_entry e[64];
+
+	return mem_list(dev, e, 64);
+}
+
+static bool file_same(const char *a, const char *b)
+{
+	char pa[512], pb[512];
+	static char ba[1 << 16], bb[1 << 16];
+	int fa, fb;
+	ssize_t na, nb;
+	bool same = true;
+
+	snprintf(pa, sizeof(pa), "%s", a);
+	snprintf(pb, sizeof(pb), "%s", b);
+	fa = open(pa, O_RDONLY | O_CLOEXEC);
+	fb = open(pb, O_RDONLY | O_CLOEXEC);
+	if (fa < 0 || fb < 0) {
+		same = false;
+		goto out;
+	}
+	do {
+		na = read(fa, ba, sizeof(ba));
+		nb = read(fb, bb, sizeof(bb));
+		if (na != nb || (na > 0 && memcmp(ba, bb, na)))
+			same = false;
+	} while (same && na > 0);
+out:
+	if (fa >= 0)
+		close(fa);
+	if (fb >= 0)
+		close(fb);
+	return same;
+}
+
+/* Directory @a holds the same files with the same bytes as @b. */
+static bool dir_same(const char *a, const char *b)
+{
+	char pa[512], pb[512];
+	int na = 0, nb = 0;
+	struct dirent *e;
+	bool same = true;
+	DIR *d;
+
+	d = opendir(a);
+	if (!d)
+		return false;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			na++;
+	closedir(d);
+	d = opendir(b);
+	if (!d)
+		return false;
+	while (same && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		nb++;
+		snprintf(pa, sizeof(pa), "%s/%s", a, e->d_name);
+		snprintf(pb, sizeof(pb), "%s/%s", b, e->d_name);
+		same = file_same(pa, pb);
+	}
+	closedir(d);
+	return same && na == nb;
+}
+
+/* Entries of TOP other than the ones a walk keeps there. */
+static bool top_clean(void)
+{
+	static const char *const keep[] = { "src", "over", "over.orig" };
+	struct dirent *e;
+	bool clean = true;
+	size_t i;
+	DIR *d = opendir(TOP);
+
+	if (!d)
+		return false;
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
+			if (!strcmp(e->d_name, keep[i]))
+				break;
+		if (i == sizeof(keep) / sizeof(keep[0])) {
+			char cmd[300];
+
+			FAIL("%s/%s left behind", TOP, e->d_name);
+			snprintf(cmd, sizeof(cmd), "rm -rf '%s/%s'", TOP, e->d_name);
+			if (system(cmd))
+				printf("cannot remove it\n");
+			clean = false;
+		}
+	}
+	closedir(d);
+	return clean;
+}
+
+static bool raw_is(const char *key, const uint8_t *want, size_t len)
+{
+	size_t n;
+	uint8_t *p = export_raw(dev, key, &n);
+	bool same = p && n == len && !memcmp(p, want, len);
+
+	free(p);
+	return same;
+}
+
+/* ---- operations ---- */
+
+static int save_at(const char *vm, const char *store, const char *url,
+		   char *errmsg)
+{
+	uint32_t none = 0;
+
+	return vm_xfer_at(dev, V3CHKPT_IOC_VM_SAVE, vm, store, url, 0, &none,
+			  errmsg, NULL);
+}
+
+static int load_at(const char *vm, const char *store, const char *url,
+		   uint32_t flags, char *errmsg)
+{
+	return vm_xfer_at(dev, V3CHKPT_IOC_VM_LOAD, vm, store, url, flags,
+			  NULL, errmsg, NULL);
+}
+
+/* Put "dst" back in its own state after a load into it succeeded. */
+static void dst_restore(void)
+{
+	int r = vm_load(dev, "dst", "fn-dst", 0, NULL, NULL);
+
+	if (r || !vm_is("dst", &d_dst, NULL))
+		FAIL("cannot restore dst (%d)", r);
+}
+
+static int run_system(const char *cmd)
+{
+	int r = system(cmd);
+
+	if (r)
+		FAIL("%s: status %d", cmd, r);
+	return r;
+}
+
+/*
+ * Each operation: run() does it once (with fail-nth armed in the calling
+ * thread by walk()), check() looks at the world after it, given its
+ * result.  @errmsg is the kernel's reason on failure.
+ */
+struct op {
+	const char *name;
+	const char *desc;
+	int (*run)(int fn, char *errmsg);
+	void (*check)(int ret);
+	const int *extra_errnos;	/* also clean, besides ENOMEM */
+};
+
+/* Arm, do @call, read back, disarm: *consumed tells if it failed. */
+#define ARMED(fn, consumed, call) ({					\
+	int __r;							\
+	fn_arm(fn, cur_n);						\
+	__r = (call);							\
+	*(consumed) = !fn_left(fn);					\
+	fn_arm(fn, 0);							\
+	__r;								\
+})
+
+static bool consumed;
+
+static int run_create(int fn, char *errmsg)
+{
+	struct v3chkpt_vm_config c = vm_cfg(VM_MIB, 1, 1);
+
+	(void)errmsg;
+	c.workload.ws_pages = 16;
+	return ARMED(fn, &consumed, vm_create_cfg(dev, "new", &c));
+}
+
+static void check_create(int ret)
+{
+	if (ret && !vm_absent("new"))
+		FAIL("a failed create left VM new");
+	if (!ret && vm_destroy(dev, "new"))
+		FAIL("cannot destroy new");
+}
+
+static int run_mem_save(int fn, char *errmsg)
+{
+	return ARMED(fn, &consumed, save_at("src", "memory", "fn-new", errmsg));
+}
+
+static void check_mem_save(int ret)
+{
+	int64_t n = mem_size(dev, "fn-new");
+
+	if (ret && n != -ENOENT)
+		FAIL("a failed save left checkpoint fn-new (%lld)", (long long)n);
+	if (!ret && (n <= 0 || mem_delete(dev, "fn-new")))
+		FAIL("checkpoint fn-new missing after its save (%lld)",
+		     (long long)n);
+}
+
+static int run_mem_save_over(int fn, char *errmsg)
+{
+	return ARMED(fn, &consumed, save_at("src", "memory", "fn-over", errmsg));
+}
+
+static void check_mem_save_over(int ret)
+{
+	bool old = raw_is("fn-over", raw_over, raw_over_len);
+
+	if (ret && !old)
+		FAIL("a failed save changed checkpoint fn-over");
+	if (!ret) {
+		if (old)
+			FAIL("a save did not replace fn-over");
+		if (import_raw(dev, "fn-over", raw_over, raw_over_len))
+			FAIL("cannot put fn-over back");
+	}
+}
+
+static int run_dir_save(int fn, char *errmsg)
+{
+	return ARMED(fn, &consumed, save_at("src", "dir", TOP "/new", errmsg));
+}
+
+static void check_dir_save(int ret)
+{
+	struct stat st;
+	bool there = !stat(TOP "/new/MANIFEST", &st);
+
+	if (ret && !stat(TOP "/new", &st))
+		FAIL("a failed save left %s/new", TOP);
+	if (!ret && !there)
+		FAIL("no %s/new/MANIFEST after its save", TOP);
+	if (!ret)
+		run_system("rm -rf " TOP "/new");
+	top_clean();
+}
+
+static int run_dir_save_over(int fn, char *errmsg)
+{
+	return ARMED(fn, &consumed, save_at("src", "dir", TOP "/over", errmsg));
+}
+
+static void check_dir_save_over(int ret)
+{
+	bool old = dir_same(TOP "/over", TOP "/over.orig");
+
+	if (ret && !old)
+		FAIL("a failed save changed the checkpoint in %s/over", TOP);
+	if (!ret) {
+		if (old)
+			FAIL("a save did not replace %s/over", TOP);
+		run_system("rm -rf " TOP "/over && cp -a " TOP "/over.orig " TOP "/over");
+	}
+	top_clean();
+}
+
+static void check_load_into_dst(int ret)
+{
+	if (ret && !vm_is("dst", &d_dst, NULL))
+		FAIL("a failed load changed VM dst");
+	if (!ret) {
+		if (!vm_is("dst", &d_src, NULL))
+			FAIL("a load made dst neither its old state nor src's");
+		dst_restore();
+	}
+}
+
+static int run_mem_load(int fn, char *errmsg)
+{
+	return ARMED(fn, &consumed, load_at("dst", "memory", "fn-src", 0, errmsg));
+}
+
+static int run_dir_load(int fn, char *errmsg)
+{
+	return ARMED(fn, &consumed, load_at("dst", "dir", TOP "/src", 0, errmsg));
+}
+
+static void check_load_create(int ret)
+{
+	if (ret && !vm_absent("new"))
+		FAIL("a failed load --create left VM new");
+	if (!ret) {
+		if (!vm_is("new", &d_src, NULL))
+			FAIL("a load --create did not give src's state");
+		if (vm_destroy(dev, "new"))
+			FAIL("cannot destroy new");
+	}
+}
+
+static int run_mem_load_create(int fn, char *errmsg)
+{
+	return ARMED(fn, &consumed, load_at("new", "memory", "fn-src",
+					    V3CHKPT_VM_LOAD_CREATE, errmsg));
+}
+
+static int run_dir_load_create(int fn, char *errmsg)
+{
+	return ARMED(fn, &consumed, load_at("new", "dir", TOP "/src",
+					    V3CHKPT_VM_LOAD_CREATE, errmsg));
+}
+
+/* ---- net: both ends in this process, the peer on a thread ---- */
+
+struct peer {
+	const char *vm, *url;
+	uint32_t flags;
+	volatile bool stop;	/* saver: give up retrying a refused connect */
+	volatile bool done;
+	int ret;
+	char err[ERRMSG];
+};
+
+static int net_port(bool save_walk)
+{
+	return save_walk ? 7301 : 7302;
+}
+
+/* Is something listening on 127.0.0.1:@port? */
+static bool listening(int port)
+{
+	char want[32], line[256];
+	bool found = false;
+	FILE *f = fopen("/proc/net/tcp", "re");
+
+	if (!f)
+		return false;
+	snprintf(want, sizeof(want), "0100007F:%04X", port);
+	while (!found && fgets(line, sizeof(line), f)) {
+		char local[64], st[8];
+
+		if (sscanf(line, "%*d: %63s %*s %7s", local, st) == 2 &&
+		    !strcmp(local, want) && !strcmp(st, "0A"))
+			found = true;
+	}
+	fclose(f);
+	return found;
+}
+
+/* A connection that says nothing: ends a listener nobody else will reach. */
+static void poke(int port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (s < 0)
+		return;
+	connect(s, (struct sockaddr *)&sa, sizeof(sa));
+	close(s);
+}
+
+static void *peer_load(void *arg)
+{
+	struct peer *p = arg;
+
+	p->ret = load_at(p->vm, "net", p->url, p->flags, p->err);
+	p->done = true;
+	return NULL;
+}
+
+static void *peer_save(void *arg)
+{
+	struct peer *p = arg;
+
+	do {
+		p->ret = save_at(p->vm, "net", p->url, p->err);
+		if (p->ret != -ECONNREFUSED)
+			break;
+		usleep(2000);
+	} while (!p->stop);
+	p->done = true;
+	return NULL;
+}
+
+static int peer_finish(struct peer *p, pthread_t t, int port, bool poke_it)
+{
+	int i;
+
+	for (i = 0; poke_it && !p->done && i < 3000; i++) {
+		poke(port);
+		usleep(10000);
+	}
+	pthread_join(t, NULL);
+	return p->ret;
+}
+
+static struct peer net_peer;
+
+/* The saver is walked; a loader thread listens and loads into dst. */
+static int run_net_save(int fn, char *errmsg)
+{
+	int port = net_port(true), i, r;
+	char lurl[96], curl[96];
+	pthread_t t;
+
+	memset(&net_peer, 0, sizeof(net_peer));
+	snprintf(lurl, sizeof(lurl), "listen:127.0.0.1:%d,timeout=" NET_TIMEOUT, port);
+	snprintf(curl, sizeof(curl), "connect:127.0.0.1:%d,timeout=" NET_TIMEOUT, port);
+	net_peer.vm = "dst";
+	net_peer.url = lurl;
+	if (pthread_create(&t, NULL, peer_load, &net_peer))
+		return -EAGAIN;
+	/* arm only once the peer listens: a refused connect is no fail point */
+	for (i = 0; i < 10000 && !listening(port) && !net_peer.done; i++)
+		usleep(1000);
+	if (!listening(port)) {
+		pthread_join(t, NULL);
+		printf("the loader never listened: %d (%s)\n", net_peer.ret,
+		       net_peer.err);
+		exit(2);
+	}
+	r = ARMED(fn, &consumed, save_at("src", "net", curl, errmsg));
+	/* a saver that failed before connecting leaves the loader waiting */
+	peer_finish(&net_peer, t, port, r != 0);
+	return r;
+}
+
+static void check_net_save(int ret)
+{
+	/*
+	 * A sender that failed after END may not know the receiver accepted
+	 * (its ACK lost): dst is then src's state, and that is fine.
+	 */
+	if (ret && net_peer.ret == 0)
+		printf("# n=%u: the saver failed (%d) but the loader took it\n",
+		       cur_n, ret);
+	if (!ret && net_peer.ret)
+		FAIL("the save succeeded but the loader failed: %d (%s)",
+		     net_peer.ret, net_peer.err);
+	if (net_peer.ret) {
+		if (!vm_is("dst", &d_dst, NULL))
+			FAIL("a failed net load changed dst");
+	} else {
+		if (!vm_is("dst", &d_src, NULL))
+			FAIL("a net load did not give dst src's state");
+		dst_restore();
+	}
+	if (!vm_is("src", &d_src, NULL))
+		FAIL("a net save changed src");
+}
+
+/* The loader (into dst, or creating new) is walked; a saver thread connects. */
+static int net_load(int fn, char *errmsg, const char *vm, uint32_t flags)
+{
+	int port = net_port(false), r;
+	char lurl[96], curl[96];
+	pthread_t t;
+
+	memset(&net_peer, 0, sizeof(net_peer));
+	snprintf(lurl, sizeof(lurl), "listen:127.0.0.1:%d,timeout=" NET_TIMEOUT, port);
+	snprintf(curl, sizeof(curl), "connect:127.0.0.1:%d,timeout=" NET_TIMEOUT, port);
+	net_peer.vm = "src";
+	net_peer.url = curl;
+	if (pthread_create(&t, NULL, peer_save, &net_peer))
+		return -EAGAIN;
+	r = ARMED(fn, &consumed, load_at(vm, "net", lurl, flags, errmsg));
+	net_peer.stop = true;
+	peer_finish(&net_peer, t, port, false);
+	return r;
+}
+
+static int run_net_load(int fn, char *errmsg)
+{
+	return net_load(fn, errmsg, "dst", 0);
+}
+
+static int run_net_load_create(int fn, char *errmsg)
+{
+	return net_load(fn, errmsg, "new", V3CHKPT_VM_LOAD_CREATE);
+}
+
+static void check_net_load(int ret)
+{
+	check_load_into_dst(ret);
+	if (!vm_is("src", &d_src, NULL))
+		FAIL("a net save changed src");
+}
+
+static void check_net_load_create(int ret)
+{
+	check_load_create(ret);
+	if (!vm_is("src", &d_src, NULL))
+		FAIL("a net save changed src");
+}
+
+/* What a socket, or the net store about its peer, may say besides ENOMEM. */
+static const int net_errnos[] = {
+	ENOBUFS, ECONNRESET, EPIPE, ECANCELED, ECONNABORTED, 0
+};
+
+#define OP(n, d, r, c, e) \
+	{ .name = n, .desc = d, .run = r, .check = c, .extra_errnos = e }
+static const struct op ops[] = {
+	OP("create", "VM create (64 MiB, 1 vCPU)", run_create, check_create,
+	   NULL),
+	OP("mem-save", "save to a new memory checkpoint", run_mem_save,
+	   check_mem_save, NULL),
+	OP("mem-save-over", "save over a memory checkpoint", run_mem_save_over,
+	   check_mem_save_over, NULL),
+	OP("dir-save", "save to a new dir checkpoint", run_dir_save,
+	   check_dir_save, NULL),
+	OP("dir-save-over", "save over a dir checkpoint", run_dir_save_over,
+	   check_dir_save_over, NULL),
+	OP("mem-load", "load from memory into a paused VM", run_mem_load,
+	   check_load_into_dst, NULL),
+	OP("dir-load", "load from dir into a paused VM", run_dir_load,
+	   check_load_into_dst, NULL),
+	OP("mem-load-create", "load --create from memory", run_mem_load_create,
+	   check_load_create, NULL),
+	OP("dir-load-create", "load --create from dir", run_dir_load_create,
+	   check_load_create, NULL),
+	OP("net-save", "net save (connect) on loopback", run_net_save,
+	   check_net_save, net_errnos),
+	OP("net-load", "net load (listen) into a paused VM", run_net_load,
+	   check_net_load, net_errnos),
+	OP("net-load-create", "net load --create (listen)", run_net_load_create,
+	   check_net_load_create, net_errnos),
+};
+
+/* ---- the world the walks run in ---- */
+
+static int setup(void)
+{
+	struct v3chkpt_vm_config c = vm_cfg(VM_MIB, 1, 1);
+	int r;
+
+	vm_cleanup(dev);
+	if (system("rm -rf " TOP " && mkdir -p " TOP))
+		return -EIO;
+	c.workload.ws_pages = 16;
+	r = vm_create_cfg(dev, "src", &c);
+	if (!r)
+		r = vm_create_cfg(dev, "dst", &c);
+	/* two states of one configuration, so loads between them fit */
+	if (!r)
+		r = vm_step(dev, "src", 40);
+	if (!r)
+		r = vm_step(dev, "dst", 10);
+	if (!r)
+		r = vm_digest(dev, "src", &d_src);
+	if (!r)
+		r = vm_digest(dev, "dst", &d_dst);
+	if (!r)
+		r = save_at("src", "memory", "fn-src", NULL);
+	if (!r)
+		r = save_at("dst", "memory", "fn-dst", NULL);
+	if (!r)
+		r = save_at("dst", "memory", "fn-over", NULL);
+	if (!r)
+		r = save_at("src", "dir", TOP "/src", NULL);
+	if (!r)
+		r = save_at("dst", "dir", TOP "/over", NULL);
+	if (r)
+		return r;
+	raw_over = export_raw(dev, "fn-over", &raw_over_len);
+	if (!raw_over)
+		return -EIO;
+	if (system("cp -a " TOP "/over " TOP "/over.orig"))
+		return -EIO;
+	pages_base = vm_pages();
+	return pages_base < 0 ? (int)pages_base : 0;
+}
+
+/* The world is as setup() left it. */
+static void world_check(void)
+{
+	long pages = vm_pages();
+
+	if (pages != pages_base)
+		FAIL("VM pages %ld, baseline %ld", pages, pages_base);
+	if (vm_count() != 2)
+		FAIL("%d VMs, expected src and dst", vm_count());
+	if (mem_count() != 3)
+		FAIL("%d memory checkpoints, expected 3", mem_count());
+	kmsg_check();
+}
+
+/*
+ * After a walk: both VMs as they were, and the previous checkpoints still
+ * load (into a new VM) to the state they were saved from.
+ */
+static void final_check(void)
+{
+	static const char *const store[] = { "memory", "dir" };
+	static const char *const url[] = { "fn-over", TOP "/over" };
+	size_t i;
+	int r;
+
+	cur_n = 0;
+	if (!vm_is("src", &d_src, NULL))
+		FAIL("src changed");
+	if (!vm_is("dst", &d_dst, NULL))
+		FAIL("dst changed");
+	for (i = 0; i < 2; i++) {
+		r = load_at("chk", store[i], url[i], V3CHKPT_VM_LOAD_CREATE, NULL);
+		if (r)
+			FAIL("the %s checkpoint %s no longer loads: %d", store[i],
+			     url[i], r);
+		else if (!vm_is("chk", &d_dst, NULL))
+			FAIL("the %s checkpoint %s loads to another state",
+			     store[i], url[i]);
+		vm_destroy(dev, "chk");
+	}
+	world_check();
+}
+
+static bool errno_clean(const struct op *op, int ret)
+{
+	const int *e;
+
+	if (ret == -ENOMEM)
+		return true;
+	for (e = op->extra_errnos; e && *e; e++)
+		if (ret == -*e)
+			return true;
+	return false;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Errnos seen, for the summary. */
+struct tally {
+	int err[140];
+	int absorbed;
+};
+
+static void tally_print(const struct tally *t, char *out, size_t len)
+{
+	size_t off = 0;
+	int e;
+
+	out[0] = '\0';
+	for (e = 1; e < 140 && off < len; e++)
+		if (t->err[e])
+			off += snprintf(out + off, len - off, "%s%s x%d",
+					off ? ", " : "", strerrorname_np(e),
+					t->err[e]);
+	if (t->absorbed && off < len)
+		snprintf(out + off, len - off, "%sabsorbed x%d", off ? ", " : "",
+			 t->absorbed);
+}
+
+static int walk(const struct op *op)
+{
+	char errmsg[ERRMSG], summary[512];
+	struct tally t = {};
+	unsigned int n;
+	double t0 = now();
+	int fn = fn_open(), r;
+
+	if (fn < 0) {
+		printf("no fail-nth (CONFIG_FAULT_INJECTION?): %s\n", strerror(errno));
+		return 2;
+	}
+	cur_op = op->name;
+	/* once without a fault: the walk's world must be sound */
+	cur_n = 0;
+	errmsg[0] = '\0';
+	r = op->run(fn, errmsg);
+	if (r) {
+		printf("%s fails without a fault: %d (%s)\n", op->name, r, errmsg);
+		return 2;
+	}
+	op->check(r);
+	world_check();
+	for (n = 1; n <= WALK_CAP; n++) {
+		double t1 = now(), t2;
+
+		cur_n = n;
+		errmsg[0] = '\0';
+		r = op->run(fn, errmsg);
+		t2 = now();
+		if (!consumed) {
+			if (r)
+				FAIL("failed without an injected fault: %d (%s)", r,
+				     errmsg);
+			op->check(r);
+			world_check();
+			break;
+		}
+		if (!r) {
+			t.absorbed++;
+		} else if (-r < 140) {
+			t.err[-r]++;
+		}
+		if (r && !errno_clean(op, r))
+			FAIL("errno %d (%s): %s", r, strerrorname_np(-r), errmsg);
+		op->check(r);
+		world_check();
+		if (verbose)
+			printf("# n=%u %d %.3f+%.3f s %s\n", n, r, t2 - t1,
+			       now() - t2, errmsg);
+	}
+	final_check();
+	tally_print(&t, summary, sizeof(summary));
+	if (n > WALK_CAP)
+		FAIL("still failing after %u fail points", WALK_CAP);
+	printf("%s: %u fail points, %.1f s (%s)\n", op->name, n - 1, now() - t0,
+	       summary);
+	close(fn);
+	return failures ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	const struct op *op = NULL;
+	size_t i;
+	int r;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	verbose = getenv("FAILNTH_VERBOSE") != NULL;
+	for (i = 0; argc == 2 && i < sizeof(ops) / sizeof(ops[0]); i++)
+		if (!strcmp(argv[1], ops[i].name))
+			op = &ops[i];
+	if (argc == 2 && !strcmp(argv[1], "list")) {
+		for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+			printf("%s\t%s\n", ops[i].name, ops[i].desc);
+		return 0;
+	}
+	if (!op) {
+		fprintf(stderr, "usage: %s OP (%s list: the operations)\n",
+			argv[0], argv[0]);
+		return 2;
+	}
+	dev = dev_fd();
+	if (dev < 0) {
+		printf("open %s: %s\n", V3CHKPT_DEVICE, strerror(errno));
+		return 2;
+	}
+	kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (kmsg < 0 || lseek(kmsg, 0, SEEK_END) < 0) {
+		printf("/dev/kmsg: %s\n", strerror(errno));
+		return 2;
+	}
+	r = fault_setup();
+	if (!r)
+		r = setup();
+	if (r) {
+		printf("setup: %d (%s)\n", r, strerror(-r));
+		return 2;
+	}
+	cur_op = op->name;
+	kmsg_check();
+	if (getenv("FAILNTH_BENCH")) {
+		struct v3chkpt_vm_digest d;
+		double t[6];
+
+		t[0] = now();
+		vm_digest(dev, "dst", &d);
+		t[1] = now();
+		vm_load(dev, "dst", "fn-src", 0, NULL, NULL);
+		t[2] = now();
+		vm_load(dev, "dst", "fn-dst", 0, NULL, NULL);
+		t[3] = now();
+		save_at("src", "memory", "fn-x", NULL);
+		t[4] = now();
+		mem_delete(dev, "fn-x");
+		load_at("x", "memory", "fn-src", V3CHKPT_VM_LOAD_CREATE, NULL);
+		t[5] = now();
+		vm_destroy(dev, "x");
+		printf("# digest %.3f load %.3f %.3f save %.3f load-create %.3f\n",
+		       t[1] - t[0], t[2] - t[1], t[3] - t[2], t[4] - t[3], t[5] - t[4]);
+	}
+	r = walk(op);
+	vm_cleanup(dev);
+	if (system("rm -rf " TOP))
+		r = r ?: 1;
+	return r;
+}
