@@ -144,7 +144,8 @@ struct v3_vm {
 };
 
 /* vm.c */
-int v3_vm_config_check(struct v3chkpt_vm_config *cfg, struct v3_vm_err *err);
+int v3_vm_config_check(struct v3chkpt_vm_config *cfg, struct v3_vm_err *err,
+		       int code);
 struct v3_vm *v3_vm_alloc(const struct v3chkpt_vm_config *cfg);
 int v3_vm_publish(struct v3_vm *vm, const char *name);
 struct v3_vm *v3_vm_get(const char *name);	/* ERR_PTR(-ENOENT) */

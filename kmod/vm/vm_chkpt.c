@@ -70,7 +70,9 @@ int v3_vm_save(struct v3_vm *vm, const char *store, const char *url,
 	if (ret) {
 		v3_chkpt_abort(chkpt);
 		return v3_vm_fail(err, ret, "VM %s is %s", vm->name,
-				  ret == -EBUSY ? "stepping" : "destroyed");
+				  ret == -EBUSY ? "stepping" :
+				  ret == -EINTR ? "busy (interrupted waiting)" :
+				  "destroyed");
 	}
 	ret = save_config(chkpt, vm, opts);
 	if (ret) {
@@ -143,12 +145,18 @@ static int load_config(struct v3_chkpt *chkpt, struct v3chkpt_vm_config *c,
 	if (*opts & ~V3CHKPT_SKIP_ALL)
 		return v3_vm_fail(err, -ERANGE, "unknown save options 0x%x",
 				  *opts);
+	/*
+	 * Writers store the configuration with its defaults filled in, so a
+	 * zero here is damage, not "the default".
+	 */
+	if (!c->devices || !w->ws_pages || !w->write_pct || !w->accesses ||
+	    !w->io_every || !w->pace_us || !w->seed)
+		return v3_vm_fail(err, -ERANGE,
+				  "VM configuration: a zero field (devices 0x%x, ws_pages %u, write_pct %u, accesses %u, io_every %u, pace_us %u, seed %llu)",
+				  c->devices, w->ws_pages, w->write_pct,
+				  w->accesses, w->io_every, w->pace_us, w->seed);
 	/* A checkpoint never holds a configuration create would refuse. */
-	if (v3_vm_config_check(c, err)) {
-		err->code = -ERANGE;
-		return -ERANGE;
-	}
-	return 0;
+	return v3_vm_config_check(c, err, -ERANGE);
 fail:
 	ret = v3_chkpt_ctx_error(ctx);
 	v3_chkpt_close_ctx(ctx);
@@ -275,6 +283,40 @@ static int stage_load(struct v3_chkpt *chkpt, struct v3_vm *vm, bool fresh,
 	return 0;
 }
 
+/*
+ * After everything this configuration has room for, the stream must end:
+ * a context passed over or left behind (vCPU state for a vCPU the
+ * configuration does not have, a device it lacks) would be dropped
+ * silently, so the checkpoint does not mean what it says.
+ */
+static int stage_expect_end(struct v3_chkpt *chkpt, struct v3_vm *vm,
+			    struct v3_vm_err *err)
+{
+	struct v3_chkpt_ctx *ctx;
+	const char *name;
+	u32 instance;
+
+	ctx = v3_chkpt_open_next_ctx(chkpt);
+	if (!IS_ERR(ctx)) {
+		v3_vm_fail(err, -ERANGE,
+			   "context %s#%u has no place in a VM of %u vCPUs and devices 0x%x",
+			   v3_chkpt_ctx_name(ctx), v3_chkpt_ctx_instance(ctx),
+			   vm->cfg.vcpus, vm->cfg.devices);
+		v3_chkpt_close_ctx(ctx);
+		return -ERANGE;
+	}
+	if (PTR_ERR(ctx) != -ENOENT)
+		return v3_vm_fail(err, PTR_ERR(ctx),
+				  "the end of the stream is damaged (%ld)",
+				  PTR_ERR(ctx));
+	if (v3_chkpt_passed_over(chkpt, &name, &instance))
+		return v3_vm_fail(err, -ERANGE,
+				  "context %s#%u has no place in a VM of %u vCPUs and devices 0x%x",
+				  name, instance, vm->cfg.vcpus,
+				  vm->cfg.devices);
+	return 0;
+}
+
 /* Cannot fail: everything was read and checked. */
 static void stage_apply(struct v3_vm *vm, struct v3_vm_stage *s)
 {
@@ -349,7 +391,11 @@ int v3_vm_load(const char *name, const char *store, const char *url,
 		if (ret)
 			goto out;
 	}
-	mutex_lock(&vm->lock);
+	if (mutex_lock_killable(&vm->lock)) {
+		ret = v3_vm_fail(err, -EINTR, "interrupted waiting for VM %s",
+				 name);
+		goto out;
+	}
 	if (vm->dying) {
 		ret = v3_vm_fail(err, -ENOENT, "VM %s was destroyed", name);
 		goto unlock;
@@ -361,6 +407,8 @@ int v3_vm_load(const char *name, const char *store, const char *url,
 		goto unlock;
 	}
 	ret = stage_load(chkpt, vm, create, &s, err);
+	if (!ret)
+		ret = stage_expect_end(chkpt, vm, err);
 	if (ret)
 		goto unlock;
 	/* Whatever follows must verify too before anything is applied. */
