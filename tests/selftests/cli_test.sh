@@ -209,28 +209,12 @@ wait $lp; lr=$?
 	! grep -q "without a key" $w/lerr
 tap $? "cli: save net:connect / load net:listen with a key file: same digest"
 
-# A stop signal (Ctrl-Z) during a net transfer waits until it is over:
-# the loader, with its progress thread, is stopped while it listens.
-$cli load sv4 net:listen:127.0.0.1:7302 --create --progress --timeout 60 2> $w/lerr &
-lp=$!
-sleep 1
-kill -s TSTP $lp
-sleep 0.5
-sr=1
-for i in $(seq 100); do
-	$cli save sv net:connect:127.0.0.1:7302 --timeout 10 2> $w/serr
-	sr=$?
-	[ $sr = 0 ] && break
-	grep -q ECONNREFUSED $w/serr || break
-	sleep 0.1
-done
-kill -s CONT $lp
-wait $lp; lr=$?
-[ $sr = 0 ] && [ $lr = 0 ] && [ "$($cli vm digest sv)" = "$($cli vm digest sv4)" ] ||
-	{ cat $w/lerr $w/serr; false; }
-tap $? "cli: SIGTSTP during a net load with progress: the transfer completes"
-grep -q "warning: listening without a key" $w/lerr
+# (SIGTSTP during a net transfer: store_test, which can give the CLI a
+# process group that is not orphaned, as a shell's job has.)
+$cli load sv4 net:listen:127.0.0.1:7302 --create --timeout 1 2> $w/lerr
+[ $? = 1 ] && grep -q ETIMEDOUT $w/lerr &&
+	grep -q "warning: listening without a key" $w/lerr
 tap $? "cli: listening without a key is warned about"
 
-$cli vm destroy sv && $cli vm destroy sv2 && $cli vm destroy sv3 && $cli vm destroy sv4
+$cli vm destroy sv && $cli vm destroy sv2 && $cli vm destroy sv3
 tap $? "cli: dir/net VMs destroyed"

@@ -702,6 +702,55 @@ TEST_F_TIMEOUT(st, killable_waits_while_a_save_holds_the_vm, 300)
 	EXPECT_EQ(0, vm_step(self->fd, "a", 5));
 }
 
+/*
+ * Ctrl-Z during a net transfer: the CLI blocks stop signals in every
+ * thread (its progress thread too) until the transfer is over, and stops
+ * after.  It runs in a process group of its own whose parent is in the
+ * session, as a shell's job does: in an orphaned group (the payload's
+ * own) the kernel would drop SIGTSTP and prove nothing.
+ */
+TEST_F_TIMEOUT(st, cli_stop_signal_waits_for_the_transfer, 300)
+{
+	struct xfer x = { .dev = self->fd, .vm = "a",
+			  .url = "connect:127.0.0.1:7150,timeout=10" };
+	struct v3chkpt_vm_digest a, b;
+	int status, stops = 0;
+	pthread_t t;
+	pid_t pid;
+
+	ASSERT_EQ(0, vm_ready(self->fd, "a", 64, 1, 27, &a));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		int fd = open(TOP "/tstp.err", O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+		setpgid(0, 0);
+		dup2(fd, 2);
+		execl("/v3chkpt", "v3chkpt", "load", "b", "net:listen:127.0.0.1:7150",
+		      "--create", "--progress", "--timeout", "60", (char *)NULL);
+		_exit(127);
+	}
+	setpgid(pid, pid);
+	sleep(1);			/* listening, with its progress thread */
+	ASSERT_EQ(0, kill(pid, SIGTSTP));
+	usleep(300000);
+	ASSERT_EQ(0, pthread_create(&t, NULL, save_connecting, &x));
+	pthread_join(t, NULL);
+	for (;;) {
+		ASSERT_EQ(pid, waitpid(pid, &status, WUNTRACED));
+		if (!WIFSTOPPED(status))
+			break;
+		stops++;		/* once the transfer is over */
+		kill(pid, SIGCONT);
+	}
+	EXPECT_EQ(0, x.ret) TH_LOG("save: %s", x.err);
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		TH_LOG("loader status 0x%x", status);
+	EXPECT_EQ(1, stops);		/* the stop was kept, not lost */
+	ASSERT_EQ(0, vm_digest(self->fd, "b", &b));
+	EXPECT_DIGEST_EQ(a, b);
+}
+
 /* A peer that accepts and then says nothing: the save times out. */
 TEST_F_TIMEOUT(st, net_quiet_peer_times_out, 120)
 {
