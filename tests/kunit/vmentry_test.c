@@ -185,9 +185,11 @@ static void make_base(enum ve_base b, struct v3_vcpu_core *c)
 	}
 }
 
+/* On the heap: KASAN's redzones make stack frames large. */
 struct ve_env {
 	struct v3_vm *src, *dst;
 	struct v3_vcpu_core good_c;		/* src vCPU 0 after steps */
+	struct v3_vcpu_core c;			/* scratch */
 	struct v3_vcpu_archdep *good_a;
 	struct v3_vcpu_archdep *a;		/* scratch */
 	struct v3_vm_err *err;
@@ -207,8 +209,11 @@ static struct v3_vm *ve_vm(struct kunit *test, const char *name)
 	return vm;
 }
 
-static void ve_setup(struct kunit *test, struct ve_env *e)
+static struct ve_env *ve_setup(struct kunit *test)
 {
+	struct ve_env *e = kunit_kzalloc(test, sizeof(*e), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, e);
 	e->good_a = kunit_kzalloc(test, sizeof(*e->good_a), GFP_KERNEL);
 	e->a = kunit_kzalloc(test, sizeof(*e->a), GFP_KERNEL);
 	e->err = kunit_kzalloc(test, sizeof(*e->err), GFP_KERNEL);
@@ -221,6 +226,7 @@ static void ve_setup(struct kunit *test, struct ve_env *e)
 	KUNIT_ASSERT_EQ(test, v3_vm_step(e->dst, 7), 0);
 	e->good_c = e->src->vcpus[0].core;
 	*e->good_a = e->src->vcpus[0].arch;
+	return e;
 }
 
 static void ve_teardown(struct kunit *test, struct ve_env *e)
@@ -278,23 +284,22 @@ static const struct v3_vmentry_rule *rule_by_id(const char *id)
 static void vmentry_each_rule_refused(struct kunit *test)
 {
 	struct v3chkpt_vm_digest d0 = {}, d = {};
-	struct v3_vcpu_core c;
-	struct ve_env e;
+	struct ve_env *e = ve_setup(test);
+	struct v3_vcpu_core *c = &e->c;
 	unsigned int n, i;
 
-	ve_setup(test, &e);
-	KUNIT_ASSERT_EQ(test, v3_vm_digest(e.dst, &d0), 0);
+	KUNIT_ASSERT_EQ(test, v3_vm_digest(e->dst, &d0), 0);
 	for (n = 0; n < ARRAY_SIZE(ve_cases); n++) {
 		const struct ve_case *k = &ve_cases[n];
 		const struct v3_vmentry_rule *r = rule_by_id(k->rule);
-		struct v3_vmentry_state st = { .c = &c, .a = e.a };
+		struct v3_vmentry_state st = { .c = c, .a = e->a };
 
 		KUNIT_ASSERT_NOT_NULL_MSG(test, r, "no rule %s", k->rule);
-		c = e.good_c;
-		*e.a = *e.good_a;
-		make_base(k->base, &c);
-		apply_write(&k->w[0], &c, e.a);
-		apply_write(&k->w[1], &c, e.a);
+		*c = e->good_c;
+		*e->a = *e->good_a;
+		make_base(k->base, c);
+		apply_write(&k->w[0], c, e->a);
+		apply_write(&k->w[1], c, e->a);
 		for (i = 0; i < v3_vmentry_nr_rules; i++) {
 			const struct v3_vmentry_rule *x = &v3_vmentry_rules[i];
 			bool want = x == r || (k->also && !strcmp(x->id, k->also));
@@ -304,20 +309,20 @@ static void vmentry_each_rule_refused(struct kunit *test)
 					    want, "case %u (%s, %s): rule %s",
 					    n, k->rule, k->field, x->id);
 		}
-		KUNIT_EXPECT_EQ_MSG(test, ve_save_load(test, &e, &c, e.a, VE_OPTS),
+		KUNIT_EXPECT_EQ_MSG(test, ve_save_load(test, e, c, e->a, VE_OPTS),
 				    -ERANGE, "case %u (%s): %s", n, k->rule,
-				    e.err->msg);
-		KUNIT_EXPECT_TRUE_MSG(test, strstr(e.err->msg, k->field) &&
-				      strstr(e.err->msg, r->rule) &&
-				      strstr(e.err->msg, r->id),
+				    e->err->msg);
+		KUNIT_EXPECT_TRUE_MSG(test, strstr(e->err->msg, k->field) &&
+				      strstr(e->err->msg, r->rule) &&
+				      strstr(e->err->msg, r->id),
 				      "case %u (%s, %s): message \"%s\"", n,
-				      k->rule, k->field, e.err->msg);
-		KUNIT_EXPECT_TRUE_MSG(test, dst_unchanged(&e),
+				      k->rule, k->field, e->err->msg);
+		KUNIT_EXPECT_TRUE_MSG(test, dst_unchanged(e),
 				      "case %u (%s): target changed", n, k->rule);
 	}
-	KUNIT_ASSERT_EQ(test, v3_vm_digest(e.dst, &d), 0);
+	KUNIT_ASSERT_EQ(test, v3_vm_digest(e->dst, &d), 0);
 	KUNIT_EXPECT_EQ(test, d.total, d0.total);
-	ve_teardown(test, &e);
+	ve_teardown(test, e);
 }
 
 /* Every rule of the table has a case that breaks it. */
@@ -362,8 +367,8 @@ static void vmentry_valid_states_load(struct kunit *test)
 	static const char * const names[] = { "64-bit", "32-bit", "vm86",
 					      "real mode" };
 	struct v3_vm *fresh = ve_vm(test, "kunit-ve-new");
-	struct v3_vcpu_core c;
-	struct ve_env e;
+	struct v3_vcpu_core *c;
+	struct ve_env *e;
 	u32 i, b;
 
 	expect_all_rules_hold(test, "reset vcpu0", &fresh->vcpus[0].core,
@@ -371,26 +376,27 @@ static void vmentry_valid_states_load(struct kunit *test)
 	expect_all_rules_hold(test, "reset vcpu1", &fresh->vcpus[1].core,
 			      &fresh->vcpus[1].arch);
 	KUNIT_EXPECT_EQ(test, v3_vm_destroy("kunit-ve-new"), 0);
-	ve_setup(test, &e);
-	for (i = 0; i < e.src->cfg.vcpus; i++)
-		expect_all_rules_hold(test, "stepped", &e.src->vcpus[i].core,
-				      &e.src->vcpus[i].arch);
+	e = ve_setup(test);
+	c = &e->c;
+	for (i = 0; i < e->src->cfg.vcpus; i++)
+		expect_all_rules_hold(test, "stepped", &e->src->vcpus[i].core,
+				      &e->src->vcpus[i].arch);
 	for (b = B64; b <= BREAL; b++) {
-		c = e.good_c;
-		make_base(b, &c);
-		expect_all_rules_hold(test, names[b], &c, e.good_a);
-		KUNIT_EXPECT_EQ_MSG(test, ve_save_load(test, &e, &c, e.good_a,
+		*c = e->good_c;
+		make_base(b, c);
+		expect_all_rules_hold(test, names[b], c, e->good_a);
+		KUNIT_EXPECT_EQ_MSG(test, ve_save_load(test, e, c, e->good_a,
 						       VE_OPTS), 0,
-				    "%s: %s", names[b], e.err->msg);
-		KUNIT_EXPECT_EQ(test, memcmp(&e.dst->vcpus[0].core, &c,
-					     sizeof(c)), 0);
-		KUNIT_EXPECT_EQ(test, v3_vm_step(e.dst, 3), 0);
-		for (i = 0; i < e.dst->cfg.vcpus; i++)
+				    "%s: %s", names[b], e->err->msg);
+		KUNIT_EXPECT_EQ(test, memcmp(&e->dst->vcpus[0].core, c,
+					     sizeof(*c)), 0);
+		KUNIT_EXPECT_EQ(test, v3_vm_step(e->dst, 3), 0);
+		for (i = 0; i < e->dst->cfg.vcpus; i++)
 			expect_all_rules_hold(test, names[b],
-					      &e.dst->vcpus[i].core,
-					      &e.dst->vcpus[i].arch);
+					      &e->dst->vcpus[i].core,
+					      &e->dst->vcpus[i].arch);
 	}
-	ve_teardown(test, &e);
+	ve_teardown(test, e);
 }
 
 /*
@@ -399,43 +405,42 @@ static void vmentry_valid_states_load(struct kunit *test)
  */
 static void vmentry_partial_and_create_loads(struct kunit *test)
 {
-	struct v3_vcpu_core c;
-	struct ve_env e;
+	struct ve_env *e = ve_setup(test);
+	struct v3_vcpu_core *c = &e->c;
 	u32 got;
 
-	ve_setup(test, &e);
-	c = e.good_c;
-	c.cr4 &= ~X86_CR4_PAE;
-	KUNIT_EXPECT_EQ(test, ve_save_load(test, &e, &c, e.good_a,
+	*c = e->good_c;
+	c->cr4 &= ~X86_CR4_PAE;
+	KUNIT_EXPECT_EQ(test, ve_save_load(test, e, c, e->good_a,
 					   VE_OPTS | V3CHKPT_SKIP_ARCHDEP),
 			-ERANGE);
-	KUNIT_EXPECT_NOT_NULL(test, strstr(e.err->msg, "cr4.pae"));
-	KUNIT_EXPECT_TRUE(test, dst_unchanged(&e));
-	*e.a = *e.good_a;
-	e.a->sfmask |= BIT_ULL(40);
-	KUNIT_EXPECT_EQ(test, ve_save_load(test, &e, &e.good_c, e.a,
+	KUNIT_EXPECT_NOT_NULL(test, strstr(e->err->msg, "cr4.pae"));
+	KUNIT_EXPECT_TRUE(test, dst_unchanged(e));
+	*e->a = *e->good_a;
+	e->a->sfmask |= BIT_ULL(40);
+	KUNIT_EXPECT_EQ(test, ve_save_load(test, e, &e->good_c, e->a,
 					   VE_OPTS | V3CHKPT_SKIP_CORES),
 			-ERANGE);
-	KUNIT_EXPECT_NOT_NULL(test, strstr(e.err->msg, "fmask.reserved"));
-	KUNIT_EXPECT_TRUE(test, dst_unchanged(&e));
-	/* and whole streams with a broken vCPU 0, into a VM they create */
-	c = e.good_c;
-	c.seg[V3_SEG_TR].attr = 0x89;
-	e.src->vcpus[0].core = c;
-	KUNIT_EXPECT_EQ(test, v3_vm_save(e.src, "memory", VE_KEY, 0, NULL), 0);
-	e.src->vcpus[0].core = e.good_c;
-	memset(e.err, 0, sizeof(*e.err));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(e->err->msg, "fmask.reserved"));
+	KUNIT_EXPECT_TRUE(test, dst_unchanged(e));
+	/* and a whole stream with a broken vCPU 0, into a VM it creates */
+	*c = e->good_c;
+	c->seg[V3_SEG_TR].attr = 0x89;
+	e->src->vcpus[0].core = *c;
+	KUNIT_EXPECT_EQ(test, v3_vm_save(e->src, "memory", VE_KEY, 0, NULL), 0);
+	e->src->vcpus[0].core = e->good_c;
+	memset(e->err, 0, sizeof(*e->err));
 	KUNIT_EXPECT_EQ(test, v3_vm_load("kunit-ve-new", "memory", VE_KEY,
-					 V3CHKPT_VM_LOAD_CREATE, &got, e.err),
+					 V3CHKPT_VM_LOAD_CREATE, &got, e->err),
 			-ERANGE);
-	KUNIT_EXPECT_NOT_NULL(test, strstr(e.err->msg, "tr.attr"));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(e->err->msg, "tr.attr"));
 	KUNIT_EXPECT_TRUE(test, IS_ERR(v3_vm_get("kunit-ve-new")));
 	/* the good parts load */
-	KUNIT_EXPECT_EQ(test, ve_save_load(test, &e, &e.good_c, e.good_a,
+	KUNIT_EXPECT_EQ(test, ve_save_load(test, e, &e->good_c, e->good_a,
 					   VE_OPTS | V3CHKPT_SKIP_CORES), 0);
-	KUNIT_EXPECT_EQ(test, ve_save_load(test, &e, &e.good_c, e.good_a,
+	KUNIT_EXPECT_EQ(test, ve_save_load(test, e, &e->good_c, e->good_a,
 					   VE_OPTS | V3CHKPT_SKIP_ARCHDEP), 0);
-	ve_teardown(test, &e);
+	ve_teardown(test, e);
 }
 
 static struct kunit_case vmentry_cases[] = {
