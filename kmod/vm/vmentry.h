@@ -31,7 +31,7 @@ struct v3_vmentry_rule {
 extern const struct v3_vmentry_rule v3_vmentry_rules[];
 extern const unsigned int v3_vmentry_nr_rules;
 
-/* The segment where rule @r fails (-1 if not a segment rule), or -2. */
+/* -2 if rule @r holds, else where it fails: a V3_SEG_*, or -1 (no segment) */
 int v3_vmentry_rule_fails(const struct v3_vmentry_rule *r,
 			  const struct v3_vmentry_state *s);
 
