@@ -70,9 +70,10 @@ $(BUILD)/v3chkpt_test: tests/selftests/v3chkpt_test.c tests/selftests/helpers.h 
 		tests/selftests/v3chkpt_test.c $(CODEC) $(ULDLIBS)
 
 $(BUILD)/vm_test: tests/selftests/vm_test.c tests/selftests/helpers.h \
-		tests/selftests/vm_helpers.h $(KSFT_HDRS) include/uapi/linux/v3chkpt.h
+		tests/selftests/vm_helpers.h $(KSFT_HDRS) $(CODEC) include/uapi/linux/v3chkpt.h
 	$(CC) $(UCFLAGS) -Wno-sign-compare -Wno-unused-parameter -Wno-format-truncation \
-		-I$(BUILD)/ksft -static -o $@ tests/selftests/vm_test.c -lpthread
+		-I$(BUILD)/ksft -static -o $@ tests/selftests/vm_test.c $(CODEC) \
+		$(ULDLIBS) -lpthread
 
 $(BUILD)/vm_stream_test: tests/selftests/vm_stream_test.c tests/selftests/helpers.h \
 		tests/selftests/vm_helpers.h $(KSFT_HDRS) $(CODEC) include/uapi/linux/v3chkpt.h

@@ -169,8 +169,7 @@ int v3_vcpu_load(struct v3_chkpt *chkpt, u32 id, u32 opts,
 		 struct v3_vcpu_core *core, struct v3_vcpu_archdep *arch,
 		 struct v3_vm_err *err);
 int v3_vcpu_thread(void *data);
-int v3_vcpu_core_check(const struct v3_vcpu_core *c, u32 id,
-		       struct v3_vm_err *err);
+extern const char * const v3_seg_names[V3_NR_SEGS];	/* "cs", ... */
 int v3_vcpu_archdep_check(const struct v3_vcpu_archdep *a, u32 id,
 			  struct v3_vm_err *err);
 

@@ -14,6 +14,7 @@
 #include <linux/slab.h>
 #include <linux/xxhash.h>
 #include "vm.h"
+#include "vmentry.h"
 
 #define V3_VM_VERSION	1
 
@@ -256,6 +257,16 @@ static int stage_load(struct v3_chkpt *chkpt, struct v3_vm *vm, bool fresh,
 	for (i = 0; i < n; i++) {
 		ret = v3_vcpu_load(chkpt, i, s->opts, &s->core[i], &s->arch[i],
 				   err);
+		if (ret)
+			return ret;
+		if ((s->opts & V3CHKPT_SKIP_CORES) &&
+		    (s->opts & V3CHKPT_SKIP_ARCHDEP))
+			continue;
+		/* The state the vCPU will hold: a skipped part stays as is. */
+		ret = v3_vmentry_check(s->opts & V3CHKPT_SKIP_CORES ?
+				       &vm->vcpus[i].core : &s->core[i],
+				       s->opts & V3CHKPT_SKIP_ARCHDEP ?
+				       &vm->vcpus[i].arch : &s->arch[i], i, err);
 		if (ret)
 			return ret;
 		if (s->opts & V3CHKPT_SKIP_CORES)
