@@ -334,7 +334,7 @@ static int net_raw_stream_hdr(struct v3_net_conn *c)
 	ret = v3c_writer_start(&w, &hdr);
 	if (!ret)
 		ret = v3_net_send_frame(c, V3_NET_DATA, b.p, b.len);
-	kfree(b.p);
+	kvfree(b.p);
 	return ret;
 }
 
@@ -575,7 +575,7 @@ static void net_huge_blob_refused(struct kunit *test)
 						sizeof(rec)), 0);
 	net_job_wait(test, j, &load);
 	v3_net_conn_close(&c);
-	kfree(b.p);
+	kvfree(b.p);
 	KUNIT_EXPECT_EQ(test, load.open_ret, 0);
 	KUNIT_EXPECT_EQ(test, load.ctx_ret, -EFBIG);
 }

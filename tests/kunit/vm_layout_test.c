@@ -85,8 +85,8 @@ static int layout_rewrite(const char *src, const char *dst,
 	}
 out:
 	kvfree(data);
-	kfree(in.p);
-	kfree(out.p);
+	kvfree(in.p);
+	kvfree(out.p);
 	kfree(r);
 	return ret;
 }

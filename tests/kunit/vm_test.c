@@ -301,7 +301,7 @@ static void vm_failed_load_changes_nothing(struct kunit *test)
 	digest_of(test, b, &d);
 	v3_vm_put(b);
 	KUNIT_EXPECT_EQ(test, d.total, d0.total);
-	kfree(raw.p);
+	kvfree(raw.p);
 	KUNIT_EXPECT_EQ(test, v3_vm_destroy("kunit-s"), 0);
 	KUNIT_EXPECT_EQ(test, v3_vm_destroy("kunit-t"), 0);
 	KUNIT_EXPECT_EQ(test, v3_vm_destroy("kunit-u"), 0);

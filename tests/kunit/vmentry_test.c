@@ -205,7 +205,7 @@ static struct v3_vm *ve_vm(struct kunit *test, const char *name)
 	struct v3_vm *vm;
 
 	cfg.workload.pace_us = 1;
-	KUNIT_ASSERT_EQ(test, v3_vm_config_check(&cfg, NULL), 0);
+	KUNIT_ASSERT_EQ(test, v3_vm_config_check(&cfg, NULL, -EINVAL), 0);
 	vm = v3_vm_alloc(&cfg);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(vm));
 	KUNIT_ASSERT_EQ(test, v3_vm_publish(vm, name), 0);
