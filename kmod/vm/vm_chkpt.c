@@ -300,31 +300,36 @@ static int stage_load(struct v3_chkpt *chkpt, struct v3_vm *vm, bool fresh,
  * configuration does not have, a device it lacks) would be dropped
  * silently, so the checkpoint does not mean what it says.
  */
+static int no_place(struct v3_vm_err *err, const struct v3_vm *vm,
+		    const char *name, u32 instance)
+{
+	return v3_vm_fail(err, -ERANGE,
+			  "context %s#%u has no place in a VM of %u vCPUs and devices 0x%x",
+			  name, instance, vm->cfg.vcpus, vm->cfg.devices);
+}
+
 static int stage_expect_end(struct v3_chkpt *chkpt, struct v3_vm *vm,
 			    struct v3_vm_err *err)
 {
 	struct v3_chkpt_ctx *ctx;
 	const char *name;
 	u32 instance;
+	int ret;
 
+	/* The first one in the stream is named. */
+	if (v3_chkpt_passed_over(chkpt, &name, &instance))
+		return no_place(err, vm, name, instance);
 	ctx = v3_chkpt_open_next_ctx(chkpt);
 	if (!IS_ERR(ctx)) {
-		v3_vm_fail(err, -ERANGE,
-			   "context %s#%u has no place in a VM of %u vCPUs and devices 0x%x",
-			   v3_chkpt_ctx_name(ctx), v3_chkpt_ctx_instance(ctx),
-			   vm->cfg.vcpus, vm->cfg.devices);
+		ret = no_place(err, vm, v3_chkpt_ctx_name(ctx),
+			       v3_chkpt_ctx_instance(ctx));
 		v3_chkpt_close_ctx(ctx);
-		return -ERANGE;
+		return ret;
 	}
 	if (PTR_ERR(ctx) != -ENOENT)
 		return v3_vm_fail(err, PTR_ERR(ctx),
 				  "the end of the stream is damaged (%ld)",
 				  PTR_ERR(ctx));
-	if (v3_chkpt_passed_over(chkpt, &name, &instance))
-		return v3_vm_fail(err, -ERANGE,
-				  "context %s#%u has no place in a VM of %u vCPUs and devices 0x%x",
-				  name, instance, vm->cfg.vcpus,
-				  vm->cfg.devices);
 	return 0;
 }
 
