@@ -18,7 +18,9 @@ ULDLIBS := -lxxhash
 CODEC := kmod/codec.c
 
 CLI_SRCS := userspace/v3chkpt.c userspace/target.c userspace/inspect.c userspace/inspect_dir.c \
-	userspace/vm_cli.c $(CODEC) stores/dir_manifest.c
+	userspace/vm_cli.c userspace/slurp.c $(CODEC) stores/dir_manifest.c
+# Checkpoints of earlier releases (tests/data), unpacked for the guests.
+OLD_STREAMS := $(patsubst tests/data/%.xz,$(BUILD)/data/%,$(wildcard tests/data/*.v3c.xz))
 KSFT_HDRS := $(BUILD)/ksft/kselftest_harness.h $(BUILD)/ksft/kselftest.h
 
 .PHONY: all module tools tests setup demo check bench checkpatch clean
@@ -30,8 +32,8 @@ module:
 
 tools: $(BUILD)/v3chkpt
 
-tests: tools $(BUILD)/codec_test $(BUILD)/v3chkpt_test $(BUILD)/vm_test $(BUILD)/store_test \
-	$(BUILD)/fuzz_reader $(BUILD)/compat32_test $(BUILD)/failnth_test
+tests: tools $(BUILD)/codec_test $(BUILD)/slurp_test $(BUILD)/v3chkpt_test $(BUILD)/vm_test $(BUILD)/store_test $(BUILD)/vm_stream_test \
+	$(BUILD)/fuzz_reader $(BUILD)/compat32_test $(BUILD)/failnth_test $(OLD_STREAMS)
 
 # Static, so they run in the busybox initramfs as they are.
 $(BUILD)/v3chkpt: $(CLI_SRCS) userspace/cli.h include/v3chkpt/*.h include/uapi/linux/v3chkpt.h
@@ -42,6 +44,11 @@ $(BUILD)/codec_test: tests/userspace/codec_test.c $(CODEC) stores/dir_manifest.c
 	@mkdir -p $(BUILD)
 	$(CC) $(UCFLAGS) -fsanitize=address,undefined -o $@ tests/userspace/codec_test.c $(CODEC) \
 		stores/dir_manifest.c $(ULDLIBS)
+
+$(BUILD)/slurp_test: tests/userspace/slurp_test.c userspace/slurp.c userspace/cli.h
+	@mkdir -p $(BUILD)
+	$(CC) $(UCFLAGS) -fsanitize=address,undefined -o $@ tests/userspace/slurp_test.c \
+		userspace/slurp.c
 
 # Codec built with V3C_FUZZING: checksums pass, so the parsers get fuzzed.
 $(BUILD)/fuzz_reader: tests/fuzz/fuzz_reader.c $(CODEC) include/v3chkpt/*.h
@@ -63,9 +70,15 @@ $(BUILD)/v3chkpt_test: tests/selftests/v3chkpt_test.c tests/selftests/helpers.h 
 		tests/selftests/v3chkpt_test.c $(CODEC) $(ULDLIBS)
 
 $(BUILD)/vm_test: tests/selftests/vm_test.c tests/selftests/helpers.h \
-		tests/selftests/vm_helpers.h $(KSFT_HDRS) include/uapi/linux/v3chkpt.h
+		tests/selftests/vm_helpers.h $(KSFT_HDRS) $(CODEC) include/uapi/linux/v3chkpt.h
 	$(CC) $(UCFLAGS) -Wno-sign-compare -Wno-unused-parameter -Wno-format-truncation \
-		-I$(BUILD)/ksft -static -o $@ tests/selftests/vm_test.c -lpthread
+		-I$(BUILD)/ksft -static -o $@ tests/selftests/vm_test.c $(CODEC) \
+		$(ULDLIBS) -lpthread
+
+$(BUILD)/vm_stream_test: tests/selftests/vm_stream_test.c tests/selftests/helpers.h \
+		tests/selftests/vm_helpers.h $(KSFT_HDRS) $(CODEC) include/uapi/linux/v3chkpt.h
+	$(CC) $(UCFLAGS) -Wno-sign-compare -Wno-unused-parameter -Wno-format-truncation \
+		-I$(BUILD)/ksft -static -o $@ tests/selftests/vm_stream_test.c $(CODEC) $(ULDLIBS)
 
 $(BUILD)/store_test: tests/selftests/store_test.c tests/selftests/helpers.h \
 		tests/selftests/vm_helpers.h $(KSFT_HDRS) include/uapi/linux/v3chkpt.h
@@ -85,6 +98,10 @@ $(BUILD)/bench: tests/bench/bench.c include/uapi/linux/v3chkpt.h
 $(BUILD)/compat32_test: tests/selftests/compat32_test.c include/uapi/linux/v3chkpt.h
 	@mkdir -p $(BUILD)
 	$(CC) -m32 $(UCFLAGS) -static -o $@ tests/selftests/compat32_test.c
+
+$(BUILD)/data/%: tests/data/%.xz
+	@mkdir -p $(BUILD)/data
+	xz -dc $< > $@.tmp && mv $@.tmp $@
 
 setup:
 	bash scripts/setup.sh

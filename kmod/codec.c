@@ -263,6 +263,17 @@ int v3c_writer_start(struct v3c_writer *w, const struct v3c_stream_hdr *h)
 }
 V3C_EXPORT(v3c_writer_start);
 
+/*
+ * Does a record with @payload bytes fit in a context that already holds
+ * @used bytes (from its CTX_BEGIN header on)?
+ */
+static bool v3c_ctx_fits(u64 used, u64 payload)
+{
+	return used <= V3C_CTX_MAX_BYTES &&
+	       payload <= V3C_CTX_MAX_BYTES - used &&
+	       V3C_CTX_MAX_BYTES - used - payload >= V3C_REC_HDR_SIZE;
+}
+
 int v3c_writer_ctx_begin(struct v3c_writer *w, const char *name,
 			 u32 instance, u32 version, u32 flags)
 {
@@ -316,6 +327,9 @@ int v3c_writer_blob_begin(struct v3c_writer *w, const char *tag, u64 len)
 		return -EINVAL;
 	if (len > U64_MAX - V3C_BLOB_FIXED - V3C_NAME_MAX)
 		return -EOVERFLOW;
+	if (!v3c_ctx_fits(w->offset - w->ctx_start,
+			  V3C_BLOB_FIXED + tag_len + len))
+		return -EFBIG;	/* caller's input; stream stays usable */
 	put_unaligned_le32(tag_len, buf);
 	put_unaligned_le32(0, buf + 4);
 	memcpy(buf + V3C_BLOB_FIXED, tag, tag_len);
@@ -381,6 +395,8 @@ int v3c_writer_record(struct v3c_writer *w, u16 type, u16 flags,
 		return w->error;
 	if (w->blob_left || w->ended || !w->offset)
 		return v3c_writer_misuse(w);
+	if (w->in_ctx && !v3c_ctx_fits(w->offset - w->ctx_start, len))
+		return -EFBIG;
 	ret = v3c_emit_rec_hdr(w, type, flags, len, true, w->in_ctx);
 	if (!ret && len)
 		ret = v3c_emit(w, payload, len, true, w->in_ctx);
@@ -574,6 +590,10 @@ int v3c_reader_next(struct v3c_reader *r)
 	if (r->in_ctx && r->rec.type != V3C_REC_CTX_END &&
 	    r->ctx_records >= V3C_CTX_MAX_RECORDS)
 		return v3c_fail(r, -EBADMSG);
+	/* Refused on its header, before any of its bytes is held. */
+	if (r->in_ctx && r->rec.type != V3C_REC_CTX_END &&
+	    !v3c_ctx_fits(start - r->ctx_start, r->rec.len))
+		return v3c_fail(r, -EFBIG);
 
 	switch (r->rec.type) {
 	case V3C_REC_END: {

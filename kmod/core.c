@@ -63,6 +63,9 @@ struct v3_chkpt {
 	siphash_key_t key;
 	DECLARE_HASHTABLE(used, V3_CTX_HASH_BITS);	/* contexts met */
 	bool ended;			/* load: END read and verified */
+	unsigned int passed;		/* load: contexts passed over */
+	u32 passed_instance;		/* the first of them */
+	char passed_name[V3C_NAME_MAX];
 	void *bounce;			/* save from an iov_iter */
 	union {
 		struct v3c_writer w;
@@ -458,6 +461,11 @@ static struct v3_chkpt_ctx *v3_open_ctx_load(struct v3_chkpt *c,
 			return ERR_PTR(v3_chkpt_fail(c, ret));
 		if (c->r.ctx.instance == instance && !strcmp(c->r.ctx.name, name))
 			return v3_take_ctx(c, min_version, version);
+		if (!c->passed++) {
+			strscpy(c->passed_name, c->r.ctx.name,
+				sizeof(c->passed_name));
+			c->passed_instance = c->r.ctx.instance;
+		}
 		ret = v3_skip_ctx(c);
 		if (ret)
 			return ERR_PTR(v3_chkpt_fail(c, ret));
@@ -491,6 +499,15 @@ struct v3_chkpt_ctx *v3_chkpt_open_ctx(struct v3_chkpt *chkpt,
 	return v3_open_ctx_load(chkpt, name, instance, min_version, version);
 }
 EXPORT_SYMBOL_GPL(v3_chkpt_open_ctx);
+
+unsigned int v3_chkpt_passed_over(const struct v3_chkpt *chkpt,
+				  const char **name, u32 *instance)
+{
+	*name = chkpt->passed ? chkpt->passed_name : NULL;
+	*instance = chkpt->passed_instance;
+	return chkpt->passed;
+}
+EXPORT_SYMBOL_GPL(v3_chkpt_passed_over);
 
 struct v3_chkpt_ctx *v3_chkpt_open_next_ctx(struct v3_chkpt *chkpt)
 {

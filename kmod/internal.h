@@ -42,6 +42,9 @@ int v3_chardev_init(void);
 void v3_chardev_exit(void);
 int v3_session_open(const char *store, const char *url, u32 mode);
 
+/* admit.c: 0 if @npages more pages fit what the machine and caller can give */
+int v3_admit_pages(unsigned long npages);
+
 /* debugfs.c */
 void v3_debugfs_init(void);
 void v3_debugfs_exit(void);

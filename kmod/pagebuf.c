@@ -4,10 +4,12 @@
 #include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include "internal.h"
 #include "pagebuf.h"
 
 /* Checkpoint data can be large: never warn, and charge it to the caller. */
-#define V3_PAGEBUF_GFP (GFP_KERNEL_ACCOUNT | __GFP_NOWARN)
+/* A stream's data never wakes the OOM killer: it fails with ENOMEM. */
+#define V3_PAGEBUF_GFP (GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
 
 struct v3_pagebuf *v3_pagebuf_alloc(void)
 {
@@ -53,6 +55,9 @@ void *v3_pagebuf_tail(struct v3_pagebuf *pb, size_t *avail)
 	struct page *page = xa_load(&pb->pages, idx);
 
 	if (!page) {
+		/* Weighed once a MiB: si_mem_available() is not free. */
+		if (!(idx & 255) && v3_admit_pages(256))
+			return NULL;
 		page = alloc_page(V3_PAGEBUF_GFP);
 		if (!page)
 			return NULL;

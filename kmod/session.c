@@ -49,11 +49,20 @@ static int v3_sess_ctx_open(struct v3_session *s, unsigned long arg)
 	if (s->ctx)
 		return -EBUSY;
 
+	/*
+	 * Fail before acting: the buffers written back must be writable
+	 * before a context is opened (a load's context, once opened, is
+	 * consumed).
+	 */
+	if (copy_to_user((void __user *)arg, &a, V3CHKPT_CTX_OPEN_SIZE_VER0))
+		return -EFAULT;
 	if (a.flags & V3CHKPT_CTX_NEXT) {
 		if (s->mode != V3CHKPT_MODE_LOAD)
 			return -EBADF;
 		if (a.name_size < V3C_NAME_MAX)
 			return -EINVAL;
+		if (clear_user(u64_to_user_ptr(a.name), V3C_NAME_MAX))
+			return -EFAULT;
 		ctx = v3_chkpt_open_next_ctx(s->chkpt);
 	} else {
 		ret = v3_get_str(name, sizeof(name), a.name);
@@ -64,16 +73,18 @@ static int v3_sess_ctx_open(struct v3_session *s, unsigned long arg)
 	}
 	if (IS_ERR(ctx))
 		return PTR_ERR(ctx);
-	s->ctx = ctx;
 
 	a.instance = v3_chkpt_ctx_instance(ctx);
 	a.version = v3_chkpt_ctx_version(ctx);
-	if ((a.flags & V3CHKPT_CTX_NEXT) &&
-	    copy_to_user(u64_to_user_ptr(a.name), v3_chkpt_ctx_name(ctx),
-			 strlen(v3_chkpt_ctx_name(ctx)) + 1))
+	if (((a.flags & V3CHKPT_CTX_NEXT) &&
+	     copy_to_user(u64_to_user_ptr(a.name), v3_chkpt_ctx_name(ctx),
+			  strlen(v3_chkpt_ctx_name(ctx)) + 1)) ||
+	    copy_to_user((void __user *)arg, &a, V3CHKPT_CTX_OPEN_SIZE_VER0)) {
+		/* Unmapped since the probe: the caller's own race. */
+		v3_chkpt_close_ctx(ctx);
 		return -EFAULT;
-	if (copy_to_user((void __user *)arg, &a, V3CHKPT_CTX_OPEN_SIZE_VER0))
-		return -EFAULT;
+	}
+	s->ctx = ctx;
 	return 0;
 }
 

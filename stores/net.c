@@ -308,16 +308,15 @@ static int v3_net_tx_fail(struct v3_net_priv *p, int err, const char *what)
 	if (err == -EPIPE || err == -ECONNRESET) {
 		p->c.quiet = true;
 		if (!v3_net_recv_frame(&p->c, BIT(V3_NET_ACK), &type, &st,
-				       &len) &&
-		    v3_net_errno_ok(le32_to_cpu(st)))
-			p->error = le32_to_cpu(st);
+				       &len) && le32_to_cpu(st)) {
+			p->error = V3_NET_PEER_REFUSED;
+			v3_net_warn(&p->c, "%s: the receiver refused the stream (its errno %d)",
+				    what, (s32)le32_to_cpu(st));
+		}
 		p->c.quiet = false;
 	}
 	if (p->error == err)
 		v3_net_warn(&p->c, "%s: %s (%d)", what, v3_net_why(err), err);
-	else
-		v3_net_warn(&p->c, "%s: the receiver refused the stream (%d)",
-			    what, p->error);
 	return p->error;
 }
 
@@ -389,8 +388,8 @@ static int v3_net_next(struct v3_net_priv *p)
 	}
 	if (type == V3_NET_ABORT) {
 		st = le32_to_cpu(*(__le32 *)p->buf);
-		p->error = v3_net_errno_ok(st) ? st : -ECONNABORTED;
-		v3_net_warn(&p->c, "the sender gave up (%d)", st);
+		p->error = V3_NET_PEER_ABORTED;
+		v3_net_warn(&p->c, "the sender gave up (its errno %d)", st);
 		return p->error;
 	}
 	p->len = len;
@@ -441,14 +440,11 @@ static int v3_net_close_save(struct v3_net_priv *p, bool commit)
 	if (ret)
 		return ret;
 	status = le32_to_cpu(st);
-	if (status && !v3_net_errno_ok(status)) {
-		v3_net_warn(&p->c, "ACK with a bad status %d", status);
-		return -EPROTO;
-	}
-	if (status)
-		v3_net_warn(&p->c, "the receiver refused the stream (%d)",
-			    status);
-	return status;
+	if (!status)
+		return 0;
+	v3_net_warn(&p->c, "the receiver refused the stream (its errno %d)",
+		    status);
+	return V3_NET_PEER_REFUSED;
 }
 
 /* Load, committing: the sender's END must come next, and nothing else. */

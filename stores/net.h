@@ -81,11 +81,14 @@ static inline int v3_net_errno(int err)
 	return err;
 }
 
-/* An errno a peer may hand us: never a kernel-internal one (>= 512). */
-static inline bool v3_net_errno_ok(s32 err)
-{
-	return err < 0 && err > -ERESTARTSYS;
-}
+/*
+ * What a peer says is never handed on as it is: its errno could mean
+ * something to the layers above ("end of stream", "try again").  An ABORT
+ * is ECONNABORTED to the loader, a refusing ACK ECANCELED to the saver;
+ * the peer's own errno goes to the kernel log.
+ */
+#define V3_NET_PEER_ABORTED	(-ECONNABORTED)
+#define V3_NET_PEER_REFUSED	(-ECANCELED)
 
 /* net.c */
 int v3_net_parse_url(const char *url, struct v3_net_url *u);

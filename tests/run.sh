@@ -62,6 +62,13 @@ if [ -x build/codec_test ]; then
 	count "$out/codec.tap"
 fi
 
+# 1a. the CLI's whole-file reader (ASan/LeakSanitizer)
+if [ -x build/slurp_test ]; then
+	build/slurp_test > "$out/slurp.tap" 2>&1 ||
+		echo "not ok 999 slurp_test exited with status $?" >> "$out/slurp.tap"
+	count "$out/slurp.tap"
+fi
+
 # 1b. 30 s of libFuzzer on the reader (codec built with V3C_FUZZING)
 if [ -x build/fuzz_reader ]; then
 	mkdir -p build/fuzz/seed build/fuzz/work
@@ -82,8 +89,9 @@ if [ -f build/debian/src/v3chkpt.ko ] && [ -x build/v3chkpt_test ] && [ -x build
 	log "kselftests in QEMU (Debian $DEBIAN_ABI, TCG)"
 	if run_guest kselftest "$DEBIAN_VMLINUZ" tests/qemu/payload-kselftest.sh 1500 3G "$out" \
 		build/debian/src/v3chkpt.ko build/debian/src/tests/extstore/v3chkpt_extstore.ko \
-		build/v3chkpt build/v3chkpt_test build/vm_test build/store_test \
-		build/compat32_test tests/selftests/cli_test.sh; then
+		build/v3chkpt build/v3chkpt_test build/vm_test build/store_test build/vm_stream_test \
+		build/compat32_test tests/selftests/cli_test.sh \
+		tests/selftests/old_streams_test.sh build/data/*.v3c tests/data/vm-1.0.digests; then
 		sed -n '/V3CHKPT-GUEST-START/,/V3CHKPT-GUEST-END/p' \
 			"$out/kselftest/results.log" > "$out/kselftest.tap"
 		count "$out/kselftest.tap"

@@ -3,6 +3,7 @@
 #ifndef _V3CHKPT_CLI_H
 #define _V3CHKPT_CLI_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 #include <linux/v3chkpt.h>
 
@@ -25,9 +26,18 @@ int parse_target(const char *arg, struct target *t);
 /* --key-file FILE or --timeout SECONDS, for a net: target */
 int target_net_option(struct target *t, const char *opt, const char *val);
 void target_wipe(struct target *t);
+const char *target_show(const struct target *t, char *buf, size_t len);
+void target_warn_unkeyed(const struct target *t);
 int dev_open(void);
 
 int cmd_inspect(int argc, char **argv);
+
+/*
+ * slurp.c: a file (or stdin, "-") whole: mapped if regular, else read;
+ * NULL with errno on failure.  Give back with slurp_free().
+ */
+void *slurp(const char *path, size_t *len, bool *mapped);
+void slurp_free(void *p, size_t len, bool mapped);
 
 /* inspect_dir.c: a dir-store checkpoint as a stream source */
 struct dir_src;

@@ -145,6 +145,30 @@ int target_net_option(struct target *t, const char *opt, const char *val)
 	return append(t, buf);
 }
 
+/* STORE:URL for messages: never the key a net URL carries. */
+const char *target_show(const struct target *t, char *buf, size_t len)
+{
+	const char *key = strstr(t->url, "key=");
+	int n = key ? (int)(key - t->url) : (int)strlen(t->url);
+
+	if (key && n > 0 && t->url[n - 1] == ',')
+		n--;
+	snprintf(buf, len, "%s:%.*s%s", t->store, n, t->url,
+		 key ? ",key=..." : "");
+	return buf;
+}
+
+/*
+ * Listening without a key trusts whoever connects first: with its data
+ * (save) or with the VM it sends (load).  Said once, on stderr.
+ */
+void target_warn_unkeyed(const struct target *t)
+{
+	if (!strcmp(t->store, "net") && !strncmp(t->url, "listen:", 7) &&
+	    !strstr(t->url, "key="))
+		cli_msg("warning: listening without a key: the first peer to connect is trusted (use --key-file)");
+}
+
 void target_wipe(struct target *t)
 {
 	explicit_bzero(t->url, sizeof(t->url));

@@ -208,10 +208,13 @@ static int session_open(int dev, const struct target *t, uint32_t mode)
 		.size = sizeof(o), .mode = mode,
 		.store = (uintptr_t)t->store, .url = (uintptr_t)t->url,
 	};
-	int fd = ioctl(dev, V3CHKPT_IOC_OPEN, &o);
+	char show[V3CHKPT_STORE_MAX + V3CHKPT_URL_MAX + 16];
+	int fd;
 
+	target_warn_unkeyed(t);
+	fd = ioctl(dev, V3CHKPT_IOC_OPEN, &o);
 	if (fd < 0)
-		fail_errno("open checkpoint", t->url);
+		fail_errno("open checkpoint", target_show(t, show, sizeof(show)));
 	return fd;
 }
 
@@ -229,50 +232,6 @@ static int ctx_open(int s, const struct spec *sp, uint32_t min_version)
 		fprintf(stderr, "%s: context '%s'#%u was already closed; give its blobs together\n",
 			prog, sp->ctx, sp->instance);
 	return fail_errno("open context", sp->ctx);
-}
-
-/* Map a file (or read stdin) whole. */
-static void *slurp(const char *path, size_t *len, bool *mapped)
-{
-	struct stat st;
-	void *p = NULL;
-	int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : 0;
-
-	*mapped = false;
-	if (fd < 0)
-		return NULL;
-	if (fd && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
-		*len = st.st_size;
-		p = st.st_size ? mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0) : "";
-		if (p == MAP_FAILED)
-			p = NULL;
-		*mapped = st.st_size;
-	} else {
-		size_t cap = 1 << 20;
-		ssize_t n;
-
-		*len = 0;
-		p = malloc(cap);
-		while (p && (n = read(fd, (char *)p + *len, cap - *len)) > 0) {
-			*len += n;
-			if (*len == cap) {
-				void *q = realloc(p, cap *= 2);
-
-				if (!q) {
-					free(p);
-					p = NULL;
-				}
-				p = q;
-			}
-		}
-		if (p && n < 0) {
-			free(p);
-			p = NULL;
-		}
-	}
-	if (fd)
-		close(fd);
-	return p;
 }
 
 static int cmd_put(int dev, int argc, char **argv)
@@ -320,10 +279,7 @@ static int cmd_put(int dev, int argc, char **argv)
 		r = ioctl(s, V3CHKPT_IOC_BLOB_SAVE, &b);
 		if (r)
 			fail_errno("save blob", sp.tag);
-		if (mapped)
-			munmap(data, len);
-		else if (len || !strcmp(sp.file, "-"))
-			free(data);
+		slurp_free(data, len, mapped);
 		if (r)
 			goto out;
 	}
@@ -550,10 +506,7 @@ static int cmd_import(int dev, int argc, char **argv)
 out:
 	close(s);
 out_data:
-	if (mapped)
-		munmap(data, len);
-	else if (len || !strcmp(argv[1], "-"))
-		free(data);
+	slurp_free(data, len, mapped);
 	return ret;
 }
 

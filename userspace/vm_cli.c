@@ -535,22 +535,28 @@ static int vm_xfer(unsigned long cmd, const char *name, const char *where,
 		target_wipe(t);
 		return 2;
 	}
-	if (progress && !pthread_create(&thr, NULL, progress_show, &pr))
-		x.progress = (uintptr_t)&pr.p;
-	/* A stop signal would interrupt a net transfer for good (EINTR). */
+	/*
+	 * A stop signal would interrupt a net transfer for good (EINTR): it
+	 * waits until the transfer is over.  Blocked before the progress
+	 * thread starts, which inherits the mask: a stop delivered to any
+	 * thread stops (and interrupts) them all.
+	 */
+	target_warn_unkeyed(t);
 	sigemptyset(&stops);
 	sigaddset(&stops, SIGTSTP);
 	sigaddset(&stops, SIGTTIN);
 	sigaddset(&stops, SIGTTOU);
 	pthread_sigmask(SIG_BLOCK, &stops, &old);
+	if (progress && !pthread_create(&thr, NULL, progress_show, &pr))
+		x.progress = (uintptr_t)&pr.p;
 	r = vm_ioctl(cmd, &x);
 	e = errno;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	target_wipe(t);
 	if (x.progress) {
 		__atomic_store_n(&pr.done, true, __ATOMIC_RELEASE);
 		pthread_join(thr, NULL);
 	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (r > 0)
 		return r;
 	if (r == 0) {

@@ -66,6 +66,14 @@ struct v3_chkpt_ctx *v3_chkpt_open_ctx(struct v3_chkpt *chkpt,
 				       u32 min_version, u32 version);
 /* Load only: open whatever context comes next (-ENOENT at the end). */
 struct v3_chkpt_ctx *v3_chkpt_open_next_ctx(struct v3_chkpt *chkpt);
+/*
+ * Load only: how many contexts v3_chkpt_open_ctx() has passed over so far
+ * on its way to the ones asked for, and the first of them (@name NULL if
+ * none).  A loader that knows the whole layout refuses a stream that
+ * carries state it would otherwise drop without a word.
+ */
+unsigned int v3_chkpt_passed_over(const struct v3_chkpt *chkpt,
+				  const char **name, u32 *instance);
 int v3_chkpt_close_ctx(struct v3_chkpt_ctx *ctx);
 
 const char *v3_chkpt_ctx_name(const struct v3_chkpt_ctx *ctx);

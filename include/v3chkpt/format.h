@@ -40,6 +40,12 @@
 /* Bounds on a loader's work: records in a context, contexts in a stream. */
 #define V3C_CTX_MAX_RECORDS	65536
 #define V3C_STREAM_MAX_CONTEXTS	65536
+/*
+ * Bytes in a context, CTX_BEGIN header to CTX_END header: a loader holds a
+ * whole context before its hash is checked, so this bounds what a stream
+ * can make it hold unverified.  Writers never exceed it (EFBIG).
+ */
+#define V3C_CTX_MAX_BYTES	(256ULL << 20)
 
 /* Names (contexts, sections) and tags: printable ASCII, NUL included. */
 #define V3C_NAME_MAX		128	/* bytes including the NUL */

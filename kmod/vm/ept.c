@@ -29,7 +29,7 @@ static bool ept_present(u64 entry)
 
 static u64 *ept_alloc_table(void)
 {
-	struct page *page = v3_vm_alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	struct page *page = v3_vm_alloc_page(V3_MEM_GFP | __GFP_ZERO);
 
 	return page ? page_address(page) : NULL;
 }

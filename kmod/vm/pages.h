@@ -12,6 +12,13 @@
 
 extern atomic_long_t v3_vm_pages_in_use;
 
+/*
+ * Every page of the model: charged to the caller's memory cgroup, and an
+ * allocation the machine cannot satisfy fails (ENOMEM) instead of waking
+ * the OOM killer, which would kill some other process.
+ */
+#define V3_MEM_GFP	(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
+
 static inline struct page *v3_vm_alloc_page(gfp_t gfp)
 {
 	struct page *page = alloc_page(gfp);

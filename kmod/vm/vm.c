@@ -12,8 +12,12 @@
 static LIST_HEAD(v3_vms);
 static DEFINE_MUTEX(v3_vms_lock);
 
-/* Fill in defaults and check a configuration; -EINVAL with a reason. */
-int v3_vm_config_check(struct v3chkpt_vm_config *cfg, struct v3_vm_err *err)
+/*
+ * Fill in defaults and check a configuration: @code (-EINVAL for a
+ * caller's request, -ERANGE for a stream's) with a reason.
+ */
+int v3_vm_config_check(struct v3chkpt_vm_config *cfg, struct v3_vm_err *err,
+		       int code)
 {
 	struct v3chkpt_workload *wl = &cfg->workload;
 	u64 part;
@@ -34,35 +38,35 @@ int v3_vm_config_check(struct v3chkpt_vm_config *cfg, struct v3_vm_err *err)
 		wl->seed = 1;
 	if (cfg->reserved[0] || cfg->reserved[1] || wl->reserved[0] ||
 	    wl->reserved[1])
-		return v3_vm_fail(err, -EINVAL, "reserved fields must be zero");
+		return v3_vm_fail(err, code, "reserved fields must be zero");
 	if (cfg->mem_bytes < V3CHKPT_VM_MEM_MIN ||
 	    cfg->mem_bytes > V3CHKPT_VM_MEM_MAX ||
 	    cfg->mem_bytes & ((2ULL << 20) - 1))
-		return v3_vm_fail(err, -EINVAL,
+		return v3_vm_fail(err, code,
 				  "memory %llu bytes: need 64 MiB..64 GiB in 2 MiB steps",
 				  cfg->mem_bytes);
 	if (!cfg->vcpus || cfg->vcpus > V3CHKPT_VM_VCPUS_MAX)
-		return v3_vm_fail(err, -EINVAL, "vcpus %u: need 1..%u",
+		return v3_vm_fail(err, code, "vcpus %u: need 1..%u",
 				  cfg->vcpus, V3CHKPT_VM_VCPUS_MAX);
 	if (cfg->devices & ~V3CHKPT_DEV_ALL)
-		return v3_vm_fail(err, -EINVAL, "unknown devices 0x%x",
+		return v3_vm_fail(err, code, "unknown devices 0x%x",
 				  cfg->devices & ~V3CHKPT_DEV_ALL);
 	part = (cfg->mem_bytes >> PAGE_SHIFT) / cfg->vcpus;
 	if (wl->ws_pages > part)
-		return v3_vm_fail(err, -EINVAL,
+		return v3_vm_fail(err, code,
 				  "working set %u pages > %llu pages per vcpu",
 				  wl->ws_pages, part);
 	if (wl->write_pct > 100)
-		return v3_vm_fail(err, -EINVAL, "write percentage %u > 100",
+		return v3_vm_fail(err, code, "write percentage %u > 100",
 				  wl->write_pct);
 	if (wl->pattern > V3CHKPT_WL_HOTCOLD)
-		return v3_vm_fail(err, -EINVAL, "unknown pattern %u",
+		return v3_vm_fail(err, code, "unknown pattern %u",
 				  wl->pattern);
 	if (wl->accesses > 4096)
-		return v3_vm_fail(err, -EINVAL, "accesses per step %u > 4096",
+		return v3_vm_fail(err, code, "accesses per step %u > 4096",
 				  wl->accesses);
 	if (wl->pace_us > 1000000)
-		return v3_vm_fail(err, -EINVAL, "pace %u us > 1 s",
+		return v3_vm_fail(err, code, "pace %u us > 1 s",
 				  wl->pace_us);
 	return 0;
 }
@@ -248,7 +252,9 @@ int v3_vm_run(struct v3_vm *vm)
 {
 	int ret = 0;
 
-	mutex_lock(&vm->lock);
+	/* A save or load holds the lock across I/O: wait killably. */
+	if (mutex_lock_killable(&vm->lock))
+		return -EINTR;
 	if (vm->dying)
 		ret = -ENOENT;
 	else if (vm->state == V3CHKPT_VM_FAILED || v3_vm_fault(vm))
@@ -266,7 +272,8 @@ int v3_vm_run(struct v3_vm *vm)
 
 int v3_vm_pause(struct v3_vm *vm)
 {
-	mutex_lock(&vm->lock);
+	if (mutex_lock_killable(&vm->lock))
+		return -EINTR;
 	v3_vm_stop(vm);
 	mutex_unlock(&vm->lock);
 	return 0;
@@ -283,7 +290,8 @@ int v3_vm_step(struct v3_vm *vm, u64 count)
 
 	if (!count || count == U64_MAX)
 		return -EINVAL;
-	mutex_lock(&vm->lock);
+	if (mutex_lock_killable(&vm->lock))
+		return -EINTR;
 	if (vm->dying)
 		ret = -ENOENT;
 	else if (vm->state == V3CHKPT_VM_FAILED || v3_vm_fault(vm))
@@ -320,11 +328,13 @@ int v3_vm_step(struct v3_vm *vm, u64 count)
 
 /*
  * Take the lock and pause the VM for a consistent look at its state;
- * -EBUSY while a STEP runs.
+ * -EBUSY while a STEP runs, -EINTR if killed while another save or load
+ * holds the lock.
  */
 int v3_vm_hold(struct v3_vm *vm, bool *was_running)
 {
-	mutex_lock(&vm->lock);
+	if (mutex_lock_killable(&vm->lock))
+		return -EINTR;
 	if (vm->dying || vm->state == V3CHKPT_VM_STEPPING) {
 		mutex_unlock(&vm->lock);
 		return vm->dying ? -ENOENT : -EBUSY;
@@ -345,29 +355,51 @@ void v3_vm_release(struct v3_vm *vm, bool was_running)
 }
 
 /* Stop and drop an unlisted (or just unlisted) VM. */
-void v3_vm_kill(struct v3_vm *vm)
+static void v3_vm_kill_locked(struct v3_vm *vm)
 {
-	mutex_lock(&vm->lock);
+	lockdep_assert_held(&vm->lock);
 	vm->dying = true;
 	v3_vm_stop(vm);
 	v3_vm_stop_threads(vm);
+}
+
+void v3_vm_kill(struct v3_vm *vm)
+{
+	mutex_lock(&vm->lock);
+	v3_vm_kill_locked(vm);
 	mutex_unlock(&vm->lock);
 	v3_vm_put(vm);
 }
 
+/*
+ * The VM's lock first, killably (a save or load may hold it across a
+ * whole transfer); only then is the VM unlisted, so a destroy that was
+ * killed while waiting changes nothing.
+ */
 int v3_vm_destroy(const char *name)
 {
 	struct v3_vm *vm;
+	bool listed;
 
+	vm = v3_vm_get(name);
+	if (IS_ERR(vm))
+		return PTR_ERR(vm);
+	if (mutex_lock_killable(&vm->lock)) {
+		v3_vm_put(vm);
+		return -EINTR;
+	}
 	mutex_lock(&v3_vms_lock);
-	vm = v3_vm_find(name);
-	if (vm)
+	listed = !list_empty(&vm->node);	/* not by a racing destroy */
+	if (listed)
 		list_del_init(&vm->node);
 	mutex_unlock(&v3_vms_lock);
-	if (!vm)
-		return -ENOENT;
-	v3_vm_kill(vm);
-	return 0;
+	if (listed)
+		v3_vm_kill_locked(vm);
+	mutex_unlock(&vm->lock);
+	if (listed)
+		v3_vm_put(vm);	/* the list's reference */
+	v3_vm_put(vm);
+	return listed ? 0 : -ENOENT;
 }
 
 static u64 v3_vm_steps(struct v3_vm *vm)

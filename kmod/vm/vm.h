@@ -144,7 +144,8 @@ struct v3_vm {
 };
 
 /* vm.c */
-int v3_vm_config_check(struct v3chkpt_vm_config *cfg, struct v3_vm_err *err);
+int v3_vm_config_check(struct v3chkpt_vm_config *cfg, struct v3_vm_err *err,
+		       int code);
 struct v3_vm *v3_vm_alloc(const struct v3chkpt_vm_config *cfg);
 int v3_vm_publish(struct v3_vm *vm, const char *name);
 struct v3_vm *v3_vm_get(const char *name);	/* ERR_PTR(-ENOENT) */
@@ -168,8 +169,7 @@ int v3_vcpu_load(struct v3_chkpt *chkpt, u32 id, u32 opts,
 		 struct v3_vcpu_core *core, struct v3_vcpu_archdep *arch,
 		 struct v3_vm_err *err);
 int v3_vcpu_thread(void *data);
-int v3_vcpu_core_check(const struct v3_vcpu_core *c, u32 id,
-		       struct v3_vm_err *err);
+extern const char * const v3_seg_names[V3_NR_SEGS];	/* "cs", ... */
 int v3_vcpu_archdep_check(const struct v3_vcpu_archdep *a, u32 id,
 			  struct v3_vm_err *err);
 

@@ -14,6 +14,7 @@
 #include <linux/slab.h>
 #include <linux/xxhash.h>
 #include "vm.h"
+#include "vmentry.h"
 
 #define V3_VM_VERSION	1
 
@@ -70,7 +71,9 @@ int v3_vm_save(struct v3_vm *vm, const char *store, const char *url,
 	if (ret) {
 		v3_chkpt_abort(chkpt);
 		return v3_vm_fail(err, ret, "VM %s is %s", vm->name,
-				  ret == -EBUSY ? "stepping" : "destroyed");
+				  ret == -EBUSY ? "stepping" :
+				  ret == -EINTR ? "busy (interrupted waiting)" :
+				  "destroyed");
 	}
 	ret = save_config(chkpt, vm, opts);
 	if (ret) {
@@ -143,12 +146,18 @@ static int load_config(struct v3_chkpt *chkpt, struct v3chkpt_vm_config *c,
 	if (*opts & ~V3CHKPT_SKIP_ALL)
 		return v3_vm_fail(err, -ERANGE, "unknown save options 0x%x",
 				  *opts);
+	/*
+	 * Writers store the configuration with its defaults filled in, so a
+	 * zero here is damage, not "the default".
+	 */
+	if (!c->devices || !w->ws_pages || !w->write_pct || !w->accesses ||
+	    !w->io_every || !w->pace_us || !w->seed)
+		return v3_vm_fail(err, -ERANGE,
+				  "VM configuration: a zero field (devices 0x%x, ws_pages %u, write_pct %u, accesses %u, io_every %u, pace_us %u, seed %llu)",
+				  c->devices, w->ws_pages, w->write_pct,
+				  w->accesses, w->io_every, w->pace_us, w->seed);
 	/* A checkpoint never holds a configuration create would refuse. */
-	if (v3_vm_config_check(c, err)) {
-		err->code = -ERANGE;
-		return -ERANGE;
-	}
-	return 0;
+	return v3_vm_config_check(c, err, -ERANGE);
 fail:
 	ret = v3_chkpt_ctx_error(ctx);
 	v3_chkpt_close_ctx(ctx);
@@ -250,6 +259,16 @@ static int stage_load(struct v3_chkpt *chkpt, struct v3_vm *vm, bool fresh,
 				   err);
 		if (ret)
 			return ret;
+		if ((s->opts & V3CHKPT_SKIP_CORES) &&
+		    (s->opts & V3CHKPT_SKIP_ARCHDEP))
+			continue;
+		/* The state the vCPU will hold: a skipped part stays as is. */
+		ret = v3_vmentry_check(s->opts & V3CHKPT_SKIP_CORES ?
+				       &vm->vcpus[i].core : &s->core[i],
+				       s->opts & V3CHKPT_SKIP_ARCHDEP ?
+				       &vm->vcpus[i].arch : &s->arch[i], i, err);
+		if (ret)
+			return ret;
 		if (s->opts & V3CHKPT_SKIP_CORES)
 			continue;
 		/* The workload's constants: its share of memory, its set. */
@@ -272,6 +291,45 @@ static int stage_load(struct v3_chkpt *chkpt, struct v3_vm *vm, bool fresh,
 		if (ret)
 			return ret;
 	}
+	return 0;
+}
+
+/*
+ * After everything this configuration has room for, the stream must end:
+ * a context passed over or left behind (vCPU state for a vCPU the
+ * configuration does not have, a device it lacks) would be dropped
+ * silently, so the checkpoint does not mean what it says.
+ */
+static int no_place(struct v3_vm_err *err, const struct v3_vm *vm,
+		    const char *name, u32 instance)
+{
+	return v3_vm_fail(err, -ERANGE,
+			  "context %s#%u has no place in a VM of %u vCPUs and devices 0x%x",
+			  name, instance, vm->cfg.vcpus, vm->cfg.devices);
+}
+
+static int stage_expect_end(struct v3_chkpt *chkpt, struct v3_vm *vm,
+			    struct v3_vm_err *err)
+{
+	struct v3_chkpt_ctx *ctx;
+	const char *name;
+	u32 instance;
+	int ret;
+
+	/* The first one in the stream is named. */
+	if (v3_chkpt_passed_over(chkpt, &name, &instance))
+		return no_place(err, vm, name, instance);
+	ctx = v3_chkpt_open_next_ctx(chkpt);
+	if (!IS_ERR(ctx)) {
+		ret = no_place(err, vm, v3_chkpt_ctx_name(ctx),
+			       v3_chkpt_ctx_instance(ctx));
+		v3_chkpt_close_ctx(ctx);
+		return ret;
+	}
+	if (PTR_ERR(ctx) != -ENOENT)
+		return v3_vm_fail(err, PTR_ERR(ctx),
+				  "the end of the stream is damaged (%ld)",
+				  PTR_ERR(ctx));
 	return 0;
 }
 
@@ -349,7 +407,11 @@ int v3_vm_load(const char *name, const char *store, const char *url,
 		if (ret)
 			goto out;
 	}
-	mutex_lock(&vm->lock);
+	if (mutex_lock_killable(&vm->lock)) {
+		ret = v3_vm_fail(err, -EINTR, "interrupted waiting for VM %s",
+				 name);
+		goto out;
+	}
 	if (vm->dying) {
 		ret = v3_vm_fail(err, -ENOENT, "VM %s was destroyed", name);
 		goto unlock;
@@ -361,6 +423,8 @@ int v3_vm_load(const char *name, const char *store, const char *url,
 		goto unlock;
 	}
 	ret = stage_load(chkpt, vm, create, &s, err);
+	if (!ret)
+		ret = stage_expect_end(chkpt, vm, err);
 	if (ret)
 		goto unlock;
 	/* Whatever follows must verify too before anything is applied. */

@@ -40,7 +40,7 @@ static int ioc_create(unsigned long arg)
 		return ret;
 	if (c.flags || !v3_zeroed(c.reserved, 2) || v3_vm_name_ok(c.name))
 		return -EINVAL;
-	ret = v3_vm_config_check(&c.config, NULL);
+	ret = v3_vm_config_check(&c.config, NULL, -EINVAL);
 	if (ret)
 		return ret;
 	/* Report the defaults now, so a bad pointer cannot fail a done create. */

@@ -199,8 +199,12 @@ int v3_workload_step(struct v3_vcpu *v)
 	}
 	c->gpr[V3_RBX]++;
 	c->rip = 0x100000 + (c->gpr[V3_RBX] % 64) * 16;
-	/* CF and ZF follow the accumulator, as flags follow results. */
-	c->rflags = X86_EFLAGS_FIXED | (c->gpr[V3_RAX] & 1 ? X86_EFLAGS_CF : 0) |
+	/*
+	 * CF and ZF follow the accumulator, as flags follow results; an ALU
+	 * instruction leaves the other flags (IF, VM, ...) as they were.
+	 */
+	c->rflags = (c->rflags & ~(X86_EFLAGS_CF | X86_EFLAGS_ZF)) |
+		    (c->gpr[V3_RAX] & 1 ? X86_EFLAGS_CF : 0) |
 		    (c->gpr[V3_RAX] ? 0 : X86_EFLAGS_ZF);
 	v->arch.tsc += V3_STEP_TSC;
 	/* XMM0 holds the accumulator: the XSAVE area is progress too. */

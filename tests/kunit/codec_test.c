@@ -123,7 +123,7 @@ static void codec_stream_roundtrip_and_corruption(struct kunit *test)
 		b.p[i] ^= 0x41;
 	}
 	KUNIT_EXPECT_EQ(test, bad, 0);
-	kfree(b.p);
+	kvfree(b.p);
 }
 
 static struct kunit_case codec_cases[] = {

@@ -156,7 +156,7 @@ static int close_crafted(struct kunit *test, const char *key,
 	build(w);
 	v3c_writer_end(w);
 	ret = v3_test_put_raw(key, b.p, b.len);
-	kfree(b.p);
+	kvfree(b.p);
 	if (ret)
 		return ret;
 	c = v3_chkpt_open("memory", key, V3_CHKPT_MODE_LOAD);
@@ -277,7 +277,7 @@ static int load_corrupted(struct kunit *test, size_t off_from_end,
 	KUNIT_EXPECT_EQ(test, v3_test_get_raw("core-src", &b), 0);
 	b.p[b.len - off_from_end] ^= 0x80;
 	KUNIT_EXPECT_EQ(test, v3_test_put_raw("core-bad", b.p, b.len), 0);
-	kfree(b.p);
+	kvfree(b.p);
 	c = v3_chkpt_open("memory", "core-bad", V3_CHKPT_MODE_LOAD);
 	if (IS_ERR(c))
 		return PTR_ERR(c);
@@ -320,7 +320,7 @@ static void core_name_without_nul_refused(struct kunit *test)
 	v3c_writer_record(&w, V3C_REC_CTX_BEGIN, 0, p, sizeof(p));
 	v3c_writer_end(&w);
 	KUNIT_ASSERT_EQ(test, v3_test_put_raw("core-nonul", b.p, b.len), 0);
-	kfree(b.p);
+	kvfree(b.p);
 	c = v3_chkpt_open("memory", "core-nonul", V3_CHKPT_MODE_LOAD);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, c);
 	KUNIT_EXPECT_EQ(test, PTR_ERR(v3_chkpt_open_ctx(c, "cpu", 0, 0, 9)),

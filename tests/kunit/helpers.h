@@ -27,7 +27,8 @@ static inline int v3_kbuf_write(void *priv, const void *buf, size_t len)
 
 	if (b->len + len > b->cap) {
 		size_t cap = max(b->cap * 2, b->len + len);
-		u8 *p = krealloc(b->p, cap, GFP_KERNEL);
+		/* whole VM streams outgrow kmalloc: kvfree() the buffer */
+		u8 *p = kvrealloc(b->p, b->cap, cap, GFP_KERNEL);
 
 		if (!p)
 			return -ENOMEM;

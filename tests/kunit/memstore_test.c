@@ -53,7 +53,7 @@ static void memstore_commit_and_abort(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, v3_test_get_raw("ms-a", &b), 0);
 	KUNIT_EXPECT_EQ(test, b.len, 5UL);
 	KUNIT_EXPECT_EQ(test, memcmp(b.p, "first", 5), 0);
-	kfree(b.p);
+	kvfree(b.p);
 	KUNIT_EXPECT_EQ(test, PTR_ERR(v3_memstore.ops->open("ms-never",
 							    V3_CHKPT_MODE_LOAD)),
 			-ENOENT);

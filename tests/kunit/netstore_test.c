@@ -299,7 +299,7 @@ static void net_sender_aborts(struct kunit *test)
 	net_pair(test, &load, &save);
 	KUNIT_EXPECT_EQ(test, save.ctx_done, 1U);
 	KUNIT_EXPECT_EQ(test, load.ctx_done, 1U);
-	KUNIT_EXPECT_EQ(test, load.ctx_ret, -ECANCELED);
+	KUNIT_EXPECT_EQ(test, load.ctx_ret, -ECONNABORTED);
 }
 
 /* ------------------------------------------------ a raw, hostile sender */
@@ -334,7 +334,7 @@ static int net_raw_stream_hdr(struct v3_net_conn *c)
 	ret = v3c_writer_start(&w, &hdr);
 	if (!ret)
 		ret = v3_net_send_frame(c, V3_NET_DATA, b.p, b.len);
-	kfree(b.p);
+	kvfree(b.p);
 	return ret;
 }
 
@@ -450,6 +450,134 @@ static void net_bad_frame_lengths(struct kunit *test)
 		KUNIT_EXPECT_EQ_MSG(test, load.open_ret, -EPROTO,
 				    "type %u len %u", bad[i].type, bad[i].len);
 	}
+}
+
+/*
+ * A peer's errno is never handed on: an ABORT(-ENOENT) would read as "end
+ * of stream" to the core, so any ABORT is ECONNABORTED to the loader.
+ */
+static void net_abort_errno_is_fixed(struct kunit *test)
+{
+	static const s32 said[] = { -ENOENT, -EAGAIN, 0, 12345, -600 };
+	char lurl[48], curl[48];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(said); i++) {
+		struct net_job load = { .url = lurl, .mode = V3_CHKPT_MODE_LOAD,
+					.nctx = 1 };
+		__le32 st = cpu_to_le32(said[i]);
+		struct v3_net_conn c = { };
+		struct net_job *j;
+
+		snprintf(lurl, sizeof(lurl), "listen:127.0.0.1:%zu,timeout=5", 47160 + i);
+		snprintf(curl, sizeof(curl), "connect:127.0.0.1:%zu", 47160 + i);
+		j = net_job_start(&load);
+		KUNIT_ASSERT_NOT_NULL(test, j);
+		KUNIT_EXPECT_EQ(test, net_raw_connect(&c, curl), 0);
+		KUNIT_EXPECT_EQ(test, net_raw_stream_hdr(&c), 0);
+		KUNIT_EXPECT_EQ(test, v3_net_send_frame(&c, V3_NET_ABORT, &st,
+							sizeof(st)), 0);
+		v3_net_conn_close(&c);
+		net_job_wait(test, j, &load);
+		KUNIT_EXPECT_EQ(test, load.open_ret, 0);
+		KUNIT_EXPECT_EQ_MSG(test, load.ctx_ret, -ECONNABORTED,
+				    "ABORT(%d)", said[i]);
+	}
+}
+
+/* A raw receiver: accepts one saver and reads its frames up to END. */
+static int net_raw_listen_until_end(struct v3_net_conn *c, const char *url)
+{
+	struct v3_net_url u;
+	u32 type, len;
+	void *buf;
+	int ret;
+
+	ret = v3_net_parse_url(url, &u);
+	if (ret)
+		return ret;
+	u.timeout = 5;
+	c->sender = false;
+	ret = v3_net_establish(c, &u) ?: v3_net_handshake(c, u.key, u.keylen);
+	if (ret)
+		return ret;
+	buf = kvmalloc(V3_NET_DATA_MAX, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	do {
+		ret = v3_net_recv_frame(c, BIT(V3_NET_DATA) | BIT(V3_NET_END),
+					&type, buf, &len);
+	} while (!ret && type != V3_NET_END);
+	kvfree(buf);
+	return ret;
+}
+
+/* Whatever a refusing ACK says, the saver is told ECANCELED. */
+static void net_ack_errno_is_fixed(struct kunit *test)
+{
+	static const s32 said[] = { -ENOENT, -EAGAIN, -EBADMSG, 777, -600 };
+	char lurl[48], curl[48];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(said); i++) {
+		struct net_job save = { .url = curl, .mode = V3_CHKPT_MODE_SAVE,
+					.nctx = 1 };
+		__le32 st = cpu_to_le32(said[i]);
+		struct v3_net_conn c = { };
+		struct net_job *j;
+
+		snprintf(lurl, sizeof(lurl), "listen:127.0.0.1:%zu", 47170 + i);
+		snprintf(curl, sizeof(curl), "connect:127.0.0.1:%zu,timeout=5", 47170 + i);
+		j = net_job_start(&save);
+		KUNIT_ASSERT_NOT_NULL(test, j);
+		KUNIT_EXPECT_EQ(test, net_raw_listen_until_end(&c, lurl), 0);
+		KUNIT_EXPECT_EQ(test, v3_net_send_frame(&c, V3_NET_ACK, &st,
+							sizeof(st)), 0);
+		net_job_wait(test, j, &save);
+		v3_net_conn_close(&c);
+		KUNIT_EXPECT_EQ(test, save.ctx_done, 1U);
+		KUNIT_EXPECT_EQ_MSG(test, save.close_ret, -ECANCELED,
+				    "ACK(%d)", said[i]);
+	}
+}
+
+/*
+ * An unkeyed listener's first caller claims a 4 GiB blob: refused from the
+ * record header (EFBIG), before the loader holds any of it.
+ */
+static void net_huge_blob_refused(struct kunit *test)
+{
+	struct net_job load = { .url = "listen:127.0.0.1:47180,timeout=5",
+				.mode = V3_CHKPT_MODE_LOAD, .nctx = 1 };
+	struct v3c_rec_hdr rh = { .len = 4ULL << 30, .type = V3C_REC_BLOB };
+	u8 rec[V3C_REC_HDR_SIZE + V3C_BLOB_FIXED + 6];
+	struct v3c_writer *w = kunit_kzalloc(test, sizeof(*w), GFP_KERNEL);
+	struct v3_net_conn c = { };
+	struct v3_kbuf b = { 0 };
+	struct v3c_stream_hdr hdr;
+	struct net_job *j;
+
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	v3c_writer_init(w, v3_kbuf_write, &b);
+	v3c_stream_hdr_init(&hdr, "kunit-raw");
+	KUNIT_ASSERT_EQ(test, v3c_writer_start(w, &hdr), 0);
+	KUNIT_ASSERT_EQ(test, v3c_writer_ctx_begin(w, "net", 0, 1, 0), 0);
+	v3c_rec_hdr_encode(&rh, rec);
+	put_unaligned_le32(6, rec + V3C_REC_HDR_SIZE);
+	put_unaligned_le32(0, rec + V3C_REC_HDR_SIZE + 4);
+	memcpy(rec + V3C_REC_HDR_SIZE + V3C_BLOB_FIXED, "bytes", 6);
+
+	j = net_job_start(&load);
+	KUNIT_ASSERT_NOT_NULL(test, j);
+	KUNIT_EXPECT_EQ(test, net_raw_connect(&c, "connect:127.0.0.1:47180"), 0);
+	KUNIT_EXPECT_EQ(test, v3_net_send_frame(&c, V3_NET_DATA, b.p, b.len), 0);
+	KUNIT_EXPECT_EQ(test, v3_net_send_frame(&c, V3_NET_DATA, rec,
+						sizeof(rec)), 0);
+	net_job_wait(test, j, &load);
+	v3_net_conn_close(&c);
+	kvfree(b.p);
+	KUNIT_EXPECT_EQ(test, load.open_ret, 0);
+	KUNIT_EXPECT_EQ(test, load.ctx_ret, -EFBIG);
 }
 
 /* A sender that goes quiet, then one that vanishes mid-stream. */
@@ -647,6 +775,9 @@ static struct kunit_case netstore_cases[] = {
 	KUNIT_CASE(net_receiver_abandons),
 	KUNIT_CASE(net_sender_aborts),
 	KUNIT_CASE(net_corrupt_frame),
+	KUNIT_CASE(net_abort_errno_is_fixed),
+	KUNIT_CASE(net_ack_errno_is_fixed),
+	KUNIT_CASE(net_huge_blob_refused),
 	KUNIT_CASE(net_bad_frame_type),
 	KUNIT_CASE(net_bad_frame_lengths),
 	KUNIT_CASE(net_peer_quiet_then_gone),

@@ -15,6 +15,7 @@
 #include "helpers.h"
 #include "../../kmod/vm/pages.h"
 #include "../../kmod/vm/vm.h"
+#include "../../kmod/vm/vmentry.h"
 
 struct ept_fixture {
 	struct v3_ept ept;
@@ -146,7 +147,7 @@ static struct v3_vm *kunit_vm(struct kunit *test, const char *name,
 	struct v3_vm *vm;
 
 	cfg.workload.pace_us = 1;
-	KUNIT_ASSERT_EQ(test, v3_vm_config_check(&cfg, NULL), 0);
+	KUNIT_ASSERT_EQ(test, v3_vm_config_check(&cfg, NULL, -EINVAL), 0);
 	vm = v3_vm_alloc(&cfg);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(vm));
 	KUNIT_ASSERT_EQ(test, v3_vm_publish(vm, name), 0);
@@ -162,22 +163,22 @@ static void vcpu_state_checks(struct kunit *test)
 
 	a = kunit_kzalloc(test, sizeof(*a), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, a);
-	KUNIT_EXPECT_EQ(test, v3_vcpu_core_check(&vm->vcpus[0].core, 0, &err), 0);
+	KUNIT_EXPECT_EQ(test, v3_vmentry_check(&vm->vcpus[0].core, &vm->vcpus[0].arch, 0, &err), 0);
 	KUNIT_EXPECT_EQ(test, v3_vcpu_archdep_check(&vm->vcpus[0].arch, 0, &err), 0);
 
 	c = vm->vcpus[0].core;
 	c.rflags = 0;		/* bit 1 must be set */
-	KUNIT_EXPECT_EQ(test, v3_vcpu_core_check(&c, 0, &err), -ERANGE);
+	KUNIT_EXPECT_EQ(test, v3_vmentry_check(&c, &vm->vcpus[0].arch, 0, &err), -ERANGE);
 	KUNIT_EXPECT_NOT_NULL(test, strstr(err.msg, "rflags"));
 	c = vm->vcpus[0].core;
 	c.cr8 = 16;
-	KUNIT_EXPECT_EQ(test, v3_vcpu_core_check(&c, 0, NULL), -ERANGE);
+	KUNIT_EXPECT_EQ(test, v3_vmentry_check(&c, &vm->vcpus[0].arch, 0, NULL), -ERANGE);
 	c = vm->vcpus[0].core;
 	c.efer &= ~EFER_LMA;	/* long mode enabled and paging on */
-	KUNIT_EXPECT_EQ(test, v3_vcpu_core_check(&c, 0, NULL), -ERANGE);
+	KUNIT_EXPECT_EQ(test, v3_vmentry_check(&c, &vm->vcpus[0].arch, 0, NULL), -ERANGE);
 	c = vm->vcpus[0].core;
 	c.seg[V3_SEG_CS].attr = 0xf09b;
-	KUNIT_EXPECT_EQ(test, v3_vcpu_core_check(&c, 0, NULL), -ERANGE);
+	KUNIT_EXPECT_EQ(test, v3_vmentry_check(&c, &vm->vcpus[0].arch, 0, NULL), -ERANGE);
 
 	*a = vm->vcpus[0].arch;
 	a->xcr0 = 0x4;		/* AVX without SSE, no x87 */
@@ -190,7 +191,7 @@ static void vcpu_state_checks(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, v3_vcpu_archdep_check(a, 0, NULL), -ERANGE);
 	*a = vm->vcpus[0].arch;
 	a->lstar = 0x0000800000000000ULL;
-	KUNIT_EXPECT_EQ(test, v3_vcpu_archdep_check(a, 0, NULL), -ERANGE);
+	KUNIT_EXPECT_EQ(test, v3_vmentry_check(&vm->vcpus[0].core, a, 0, NULL), -ERANGE);
 	KUNIT_EXPECT_EQ(test, v3_vm_destroy("kunit-vcpu"), 0);
 }
 
@@ -300,7 +301,7 @@ static void vm_failed_load_changes_nothing(struct kunit *test)
 	digest_of(test, b, &d);
 	v3_vm_put(b);
 	KUNIT_EXPECT_EQ(test, d.total, d0.total);
-	kfree(raw.p);
+	kvfree(raw.p);
 	KUNIT_EXPECT_EQ(test, v3_vm_destroy("kunit-s"), 0);
 	KUNIT_EXPECT_EQ(test, v3_vm_destroy("kunit-t"), 0);
 	KUNIT_EXPECT_EQ(test, v3_vm_destroy("kunit-u"), 0);

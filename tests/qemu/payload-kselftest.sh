@@ -21,10 +21,15 @@ tap $? "vm_test ran to completion (exit $rc)"
 rc=$?
 [ $rc -le 1 ]
 tap $? "store_test ran to completion (exit $rc)"
+/vm_stream_test
+rc=$?
+[ $rc -le 1 ]
+tap $? "vm_stream_test ran to completion (exit $rc)"
 /compat32_test
 [ $? -le 1 ]
 tap $? "compat32_test ran to completion"
 sh /cli_test.sh
+sh /old_streams_test.sh
 ! rmmod v3chkpt 2>/dev/null
 tap $? "rmmod v3chkpt refused while a store module depends on it"
 rmmod v3chkpt_extstore

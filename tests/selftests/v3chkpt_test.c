@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -607,6 +608,56 @@ TEST_F(dev, bad_data_pointer_poisons_save_but_keeps_old)
 	ASSERT_EQ(0, load_regs(self->fd, "efault", buf, sizeof(buf)));
 	EXPECT_STREQ("good", buf);
 	mem_delete(self->fd, "efault");
+}
+
+/*
+ * CTX_OPEN fails EFAULT before it opens anything: a load's context, once
+ * opened, is consumed, so an unwritable name buffer or argument must not
+ * cost the caller the context.
+ */
+TEST_F(dev, ctx_open_efault_opens_nothing)
+{
+	char name[V3CHKPT_NAME_MAX];
+	struct v3chkpt_ctx_open next = {
+		.size = sizeof(next), .flags = V3CHKPT_CTX_NEXT,
+		.name_size = sizeof(name),
+	};
+	struct v3chkpt_ctx_open *ro;
+	void *page;
+	int s;
+
+	page = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, page);
+	ASSERT_EQ(0, save_sample(self->fd, "ctxfault", "good"));
+	s = sess(self->fd, "memory", "ctxfault", V3CHKPT_MODE_LOAD);
+	ASSERT_LE(0, s);
+	/* an unwritable name buffer for CTX_NEXT */
+	ASSERT_EQ(0, mprotect(page, 4096, PROT_READ));
+	next.name = (uintptr_t)page;
+	EXPECT_EQ(-EFAULT, ret_errno(ioctl(s, V3CHKPT_IOC_CTX_OPEN, &next)));
+	next.name = (uintptr_t)name;
+	ASSERT_EQ(0, ret_errno(ioctl(s, V3CHKPT_IOC_CTX_OPEN, &next)));
+	EXPECT_STREQ("cpu", name);
+	ASSERT_EQ(0, ctx_close(s));
+	close(s);
+
+	/* a readable but unwritable argument, by name */
+	s = sess(self->fd, "memory", "ctxfault", V3CHKPT_MODE_LOAD);
+	ASSERT_LE(0, s);
+	ASSERT_EQ(0, mprotect(page, 4096, PROT_READ | PROT_WRITE));
+	ro = page;
+	memset(ro, 0, sizeof(*ro));
+	ro->size = sizeof(*ro);
+	ro->name = (uintptr_t)"cpu";
+	ro->version = 2;
+	ASSERT_EQ(0, mprotect(page, 4096, PROT_READ));
+	EXPECT_EQ(-EFAULT, ret_errno(ioctl(s, V3CHKPT_IOC_CTX_OPEN, ro)));
+	EXPECT_EQ(0, ctx_open(s, "cpu", 0, 0, 2, NULL));
+	EXPECT_EQ(0, ctx_close(s));
+	close(s);
+	munmap(page, 4096);
+	mem_delete(self->fd, "ctxfault");
 }
 
 TEST_F(dev, wrong_mode_operations_ebadf)

@@ -3,8 +3,9 @@
  * kselftests for the VM host model of v3chkpt.ko: VM lifecycle, stepping
  * that is deterministic, save and load through the memory store (digests
  * equal after a load and still equal after source and target run on),
- * save options, refused loads that leave the target as it was, guest
- * memory through mmap, and the ioctl rules.
+ * save options, refused loads that leave the target as it was (vCPU state
+ * a VM entry would refuse among them), guest memory through mmap, and the
+ * ioctl rules.
  *
  * Every test starts and ends with no VMs and no "vmt-" checkpoints.  The
  * guest is TCG and has 3 GiB: VMs are 64 MiB and step a few hundred times,
@@ -21,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/v3chkpt.h>
+#include <v3chkpt/format.h>
 #include "helpers.h"
 #include "kselftest_harness.h"
 
@@ -483,6 +485,160 @@ TEST_F_TIMEOUT(vm, corrupt_or_truncated_stream_changes_nothing, 600)
 	ASSERT_EQ(0, vm_digest(self->fd, "cor-dst", &after));
 	EXPECT_DIGEST_EQ(src, after);
 	free(raw);
+}
+
+/* ---- vCPU state a VM entry would refuse ---- */
+
+struct membuf {
+	uint8_t *p;
+	size_t len, cap, pos;
+};
+
+static ssize_t membuf_read(void *priv, void *buf, size_t len)
+{
+	struct membuf *m = priv;
+	size_t n = len < m->len - m->pos ? len : m->len - m->pos;
+
+	memcpy(buf, m->p + m->pos, n);
+	m->pos += n;
+	return n;
+}
+
+static int membuf_write(void *priv, const void *buf, size_t len)
+{
+	struct membuf *m = priv;
+
+	if (m->len + len > m->cap) {
+		size_t cap = (m->len + len) * 2;
+		uint8_t *p = realloc(m->p, cap);
+
+		if (!p)
+			return -ENOMEM;
+		m->p = p;
+		m->cap = cap;
+	}
+	memcpy(m->p + m->len, buf, len);
+	m->len += len;
+	return 0;
+}
+
+/*
+ * Re-encode stream @in with blob @tag of context @ctx (instance 0) set to
+ * @val (its low @size bytes; @size 0: unchanged), every check recomputed
+ * by the codec, into @out.  0 or -errno.
+ */
+static int rewrite_blob(const struct membuf *in, const char *ctx,
+			const char *tag, uint64_t val, size_t size,
+			struct membuf *out)
+{
+	struct membuf src = { .p = in->p, .len = in->len };
+	static struct v3c_reader r;
+	struct v3c_writer w;
+	uint8_t buf[4096];
+	bool here = false;
+	int item, ret;
+
+	v3c_reader_init(&r, membuf_read, &src);
+	v3c_writer_init(&w, membuf_write, out);
+	ret = v3c_reader_start(&r) ?: v3c_writer_start(&w, &r.hdr);
+	while (!ret) {
+		item = v3c_reader_next(&r);
+		switch (item) {
+		case V3C_ITEM_CTX_BEGIN:
+			here = !strcmp(r.ctx.name, ctx) && !r.ctx.instance;
+			ret = v3c_writer_ctx_begin(&w, r.ctx.name, r.ctx.instance,
+						   r.ctx.version, r.ctx.flags);
+			break;
+		case V3C_ITEM_BLOB:
+			if (r.data_len > sizeof(buf))
+				return -EFBIG;
+			ret = v3c_reader_data(&r, buf, r.data_len);
+			if (!ret && here && size && !strcmp(r.tag, tag)) {
+				if (size != r.data_len)
+					return -EMSGSIZE;
+				memcpy(buf, &val, size);	/* little-endian */
+			}
+			ret = ret ?: v3c_writer_blob_begin(&w, r.tag, r.data_len) ?:
+			      v3c_writer_data(&w, buf, r.data_len);
+			break;
+		case V3C_ITEM_CTX_END:
+			ret = v3c_writer_ctx_end(&w);
+			break;
+		case V3C_ITEM_END:
+			return v3c_writer_end(&w);
+		default:	/* no sections or optional records in a VM stream */
+			ret = item < 0 ? item : -EPROTO;
+		}
+	}
+	return ret;
+}
+
+TEST_F_TIMEOUT(vm, vcpu_state_breaking_a_vmentry_rule_erange, 300)
+{
+	static const struct {
+		const char *ctx, *tag;
+		uint64_t val;
+		size_t size;
+		const char *field, *rule;	/* the errmsg names both */
+	} bad[] = {
+		{ "core", "tr.attr", 0x89, 2, "tr.attr", "tr.type" },
+		{ "core", "cs.attr", 0xe9b, 2, "cs.attr", "cs.l-db" },
+		{ "core", "rflags", 0x20002, 8, "rflags", "rflags.vm" },
+		{ "core", "cr4", 0x40680, 8, "cr4", "cr4.pae" },
+		{ "archdep", "apic_base", 0xfee00d00, 8, "apic_base",
+		  "apic_base.xapic-only" },
+	};
+	const uint32_t skip = V3CHKPT_SKIP_MEM | V3CHKPT_SKIP_DEVS;
+	const char *key = KEY_PREFIX "ve", *bad_key = KEY_PREFIX "ve-bad";
+	struct v3chkpt_vm_digest src, before, after;
+	char errmsg[V3CHKPT_ERRMSG_MAX];
+	struct v3chkpt_vm_entry e;
+	struct membuf raw = {};
+	size_t i;
+
+	ASSERT_EQ(0, vm_new(self->fd, "ve-src", 64, 1, 3));
+	ASSERT_EQ(0, vm_step(self->fd, "ve-src", 40));
+	ASSERT_EQ(0, vm_digest(self->fd, "ve-src", &src));
+	ASSERT_EQ(0, vm_save(self->fd, "ve-src", key, skip));
+	raw.p = export_raw(self->fd, key, &raw.len);
+	ASSERT_NE(NULL, raw.p);
+	ASSERT_EQ(0, vm_new(self->fd, "ve-dst", 64, 1, 3));
+	ASSERT_EQ(0, vm_step(self->fd, "ve-dst", 5));
+	ASSERT_EQ(0, vm_digest(self->fd, "ve-dst", &before));
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		struct membuf out = {};
+
+		ASSERT_EQ(0, rewrite_blob(&raw, bad[i].ctx, bad[i].tag,
+					  bad[i].val, bad[i].size, &out))
+			TH_LOG("%s.%s", bad[i].ctx, bad[i].tag);
+		ASSERT_EQ(0, import_raw(self->fd, bad_key, out.p, out.len));
+		free(out.p);
+		EXPECT_EQ(-ERANGE, vm_load(self->fd, "ve-dst", bad_key, 0,
+					   NULL, errmsg))
+			TH_LOG("%s = 0x%llx: \"%s\"", bad[i].tag,
+			       (unsigned long long)bad[i].val, errmsg);
+		EXPECT_NE(NULL, strstr(errmsg, bad[i].field)) TH_LOG("%s", errmsg);
+		EXPECT_NE(NULL, strstr(errmsg, bad[i].rule)) TH_LOG("%s", errmsg);
+		ASSERT_EQ(0, vm_digest(self->fd, "ve-dst", &after));
+		EXPECT_DIGEST_EQ(before, after);
+		EXPECT_EQ(-ERANGE, vm_load(self->fd, "ve-new", bad_key,
+					   V3CHKPT_VM_LOAD_CREATE, NULL, NULL));
+		EXPECT_EQ(-ENOENT, vm_entry(self->fd, "ve-new", &e));
+	}
+	/* control: the stream re-encoded unchanged loads */
+	{
+		struct membuf out = {};
+
+		ASSERT_EQ(0, rewrite_blob(&raw, "core", "", 0, 0, &out));
+		ASSERT_EQ(0, import_raw(self->fd, bad_key, out.p, out.len));
+		free(out.p);
+	}
+	EXPECT_EQ(0, vm_load(self->fd, "ve-dst", bad_key, 0, NULL, errmsg))
+		TH_LOG("%s", errmsg);
+	ASSERT_EQ(0, vm_digest(self->fd, "ve-dst", &after));
+	EXPECT_EQ(src.vcpus, after.vcpus);
+	free(raw.p);
 }
 
 TEST_F_TIMEOUT(vm, load_refusals_ebusy_enoent_eexist, 300)

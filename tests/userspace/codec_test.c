@@ -297,7 +297,61 @@ static int test_huge_length_truncated(void)
 	v3c_rec_hdr_encode(&rh, hb);
 	mem_write(&m, hb, sizeof(hb));
 	mem_write(&m, "\x02\0\0\0\0\0\0\0t", 10);
-	CHECK(read_all(&m, NULL) == -ENODATA);
+	CHECK(read_all(&m, NULL) == -EFBIG);
+	free(m.buf);
+	return 0;
+}
+
+/*
+ * A context holds at most V3C_CTX_MAX_BYTES: a writer refuses the blob
+ * that would cross it (the stream stays usable), a reader refuses such a
+ * header before reading its payload; one byte less is read (and found
+ * truncated here).
+ */
+static int test_context_byte_limit(void)
+{
+	struct v3c_stream_hdr h;
+	struct v3c_rec_hdr rh = { .type = V3C_REC_BLOB };
+	u8 hb[V3C_REC_HDR_SIZE];
+	struct v3c_writer w;
+	struct mem m = { 0 };
+	u64 used, room;
+	int extra;
+
+	for (extra = 0; extra <= 1; extra++) {
+		memset(&m, 0, sizeof(m));
+		v3c_writer_init(&w, mem_write, &m);
+		v3c_stream_hdr_init(&h, "t");
+		CHECK(v3c_writer_start(&w, &h) == 0);
+		CHECK(v3c_writer_ctx_begin(&w, "c", 0, 1, 0) == 0);
+		used = m.len - V3C_STREAM_HDR_SIZE;
+		/* CTX_END counts up to its own header: this one's and payload */
+		room = V3C_CTX_MAX_BYTES - used - V3C_REC_HDR_SIZE;
+		rh.len = room + extra;
+		v3c_rec_hdr_encode(&rh, hb);
+		mem_write(&m, hb, sizeof(hb));
+		mem_write(&m, "\x02\0\0\0\0\0\0\0t", 10);
+		CHECK(read_all(&m, NULL) == (extra ? -EFBIG : -ENODATA));
+		free(m.buf);
+	}
+
+	memset(&m, 0, sizeof(m));
+	v3c_writer_init(&w, mem_write, &m);
+	v3c_stream_hdr_init(&h, "t");
+	CHECK(v3c_writer_start(&w, &h) == 0);
+	CHECK(v3c_writer_ctx_begin(&w, "c", 0, 1, 0) == 0);
+	used = m.len - V3C_STREAM_HDR_SIZE;
+	room = V3C_CTX_MAX_BYTES - used - V3C_REC_HDR_SIZE - V3C_BLOB_FIXED - 2;
+	CHECK(v3c_writer_blob_begin(&w, "t", room + 1) == -EFBIG);
+	CHECK(v3c_writer_blob_begin(&w, "t", 1ULL << 40) == -EFBIG);
+	CHECK(v3c_writer_record(&w, 0x4000, V3C_RF_OPTIONAL, "x",
+				room + 64) == -EFBIG);
+	/* still usable: a small blob, then the context and stream end */
+	CHECK(v3c_writer_blob_begin(&w, "t", 1) == 0);
+	CHECK(v3c_writer_data(&w, "z", 1) == 0);
+	CHECK(v3c_writer_ctx_end(&w) == 0);
+	CHECK(v3c_writer_end(&w) == 0);
+	CHECK(read_all(&m, NULL) == 0);
 	free(m.buf);
 	return 0;
 }
@@ -461,7 +515,8 @@ static const struct {
 	{ "unknown_records", test_unknown_records },
 	{ "name_without_nul", test_name_without_nul },
 	{ "structure_violations", test_structure_violations },
-	{ "huge_length_truncated", test_huge_length_truncated },
+	{ "huge_length_refused", test_huge_length_truncated },
+	{ "context_byte_limit", test_context_byte_limit },
 	{ "writer_misuse", test_writer_misuse },
 	{ "records_per_context_limit", test_records_per_context_limit },
 	{ "contexts_per_stream_limit", test_contexts_per_stream_limit },
