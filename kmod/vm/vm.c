@@ -273,6 +273,18 @@ int v3_vm_pause(struct v3_vm *vm)
 }
 
 /*
+ * STEP @gen is over: its vCPUs are idle, or a pause or destroy ended it
+ * (a RUN may have restarted the vCPUs before this waiter looked: waiting
+ * for idle alone would then last until the VM next stops).  Idle is read
+ * first: a RUN seen through run_lock was preceded by the state change.
+ */
+static bool v3_vm_step_over(struct v3_vm *vm, u64 gen)
+{
+	return v3_vm_idle(vm) || READ_ONCE(vm->step_gen) != gen ||
+	       READ_ONCE(vm->state) != V3CHKPT_VM_STEPPING;
+}
+
+/*
  * Run exactly @count steps on every vCPU.  The lock is dropped while
  * waiting, so pause and destroy can cut it short (-EINTR).
  */
@@ -299,7 +311,7 @@ int v3_vm_step(struct v3_vm *vm, u64 count)
 	mutex_unlock(&vm->lock);
 	if (ret)
 		return ret;
-	if (wait_event_killable(vm->idle_wq, v3_vm_idle(vm)))
+	if (wait_event_killable(vm->idle_wq, v3_vm_step_over(vm, gen)))
 		ret = -EINTR;
 	mutex_lock(&vm->lock);
 	/* Unless a pause or destroy (or a later STEP) already ended it */
