@@ -4,6 +4,7 @@
  * until destroyed (or the module is unloaded), and their run control.
  */
 #include <linux/kthread.h>
+#include <linux/lockdep.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -236,6 +237,7 @@ static bool v3_vm_budget_left(struct v3_vm *vm)
 /* Stop every vCPU at a step boundary and wait for it; lock held. */
 static void v3_vm_stop(struct v3_vm *vm)
 {
+	lockdep_assert_held(&vm->lock);
 	/* A STEP with steps still to run is cut short; one that ran out is not. */
 	if (vm->state == V3CHKPT_VM_STEPPING && v3_vm_budget_left(vm))
 		vm->cut_gen = vm->step_gen;
@@ -347,8 +349,10 @@ int v3_vm_hold(struct v3_vm *vm, bool *was_running)
 	return 0;
 }
 
+/* End a v3_vm_hold(): resume the VM if it was running; drops the lock. */
 void v3_vm_release(struct v3_vm *vm, bool was_running)
 {
+	lockdep_assert_held(&vm->lock);
 	if (was_running && vm->state == V3CHKPT_VM_PAUSED && !vm->dying) {
 		vm->state = V3CHKPT_VM_RUNNING;
 		v3_vm_set_budgets(vm, U64_MAX);
