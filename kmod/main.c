@@ -3,9 +3,12 @@
  * v3chkpt: checkpoint/restore and live migration for a Palacios-style VMM.
  * Module entry: the built-in stores and the control device.
  */
+#include <linux/debugfs.h>
 #include <linux/module.h>
 #include "internal.h"
 #include "vm/vm.h"
+
+static struct dentry *v3_debugfs;
 
 static int __init v3chkpt_init(void)
 {
@@ -23,6 +26,9 @@ static int __init v3chkpt_init(void)
 	ret = v3_chardev_init();
 	if (ret)
 		goto err_net;
+	/* Counters for tests; nothing depends on it. */
+	v3_debugfs = debugfs_create_dir("v3chkpt", NULL);
+	v3_mem_debugfs_init(v3_debugfs);
 	pr_info("v3chkpt: loaded (%s)\n", V3CHKPT_PRODUCER);
 	return 0;
 
@@ -37,6 +43,7 @@ err_mem:
 
 static void __exit v3chkpt_exit(void)
 {
+	debugfs_remove_recursive(v3_debugfs);
 	v3_chardev_exit();
 	/* No new VMs once the device is gone; stop and free the rest. */
 	v3_vms_exit();

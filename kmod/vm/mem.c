@@ -5,6 +5,7 @@
  */
 #include <linux/anon_inodes.h>
 #include <linux/bvec.h>
+#include <linux/debugfs.h>
 #include <linux/fs.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
@@ -23,6 +24,20 @@
 #define V3_MEM_VERSION		1
 
 atomic_long_t v3_vm_pages_in_use = ATOMIC_LONG_INIT(0);
+
+/* debugfs v3chkpt/vm_pages_in_use: userspace tests prove nothing leaked. */
+static int pages_in_use_get(void *data, u64 *val)
+{
+	*val = atomic_long_read(&v3_vm_pages_in_use);
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(pages_in_use_fops, pages_in_use_get, NULL, "%lld\n");
+
+void v3_mem_debugfs_init(struct dentry *dir)
+{
+	debugfs_create_file_unsafe("vm_pages_in_use", 0400, dir, NULL,
+				   &pages_in_use_fops);
+}
 
 int v3_mem_init(struct v3_mem *m, u64 bytes)
 {

@@ -18,6 +18,7 @@
 #include "ept.h"
 #include "err.h"
 
+struct dentry;
 struct task_struct;
 
 /*
@@ -196,6 +197,7 @@ int v3_mem_load(struct v3_chkpt *chkpt, struct v3_mem *m,
 void v3_mem_apply(struct v3_mem *m, struct page **staged);
 void v3_mem_free_staged(struct page **staged, unsigned long n);
 int v3_mem_map_fd(struct v3_vm *vm);
+void v3_mem_debugfs_init(struct dentry *dir);
 
 /* devmgr.c */
 int v3_devs_init(struct v3_vm *vm);
