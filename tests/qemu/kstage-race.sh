@@ -28,5 +28,8 @@ while read -r race_tag race_res race_name; do
 	[ "$race_res" = ok ]
 	tap $? "$race_name"
 done < /tmp/race.log
+# A lockdep report would have turned lockdep off (and be in the log).
+grep -qE 'debug_locks: +1$' /proc/lockdep_stats
+tap $? "race: lockdep still checking after the race"
 # The module must be loaded for the rest of the payload.
 grep -q '^v3chkpt ' /proc/modules || insmod /v3chkpt.ko

@@ -3,7 +3,8 @@
  * Race stress of v3chkpt.ko (run on the KASAN + lockdep kernel): worker
  * processes race every VM operation (create, destroy, run, pause, step,
  * save, load into an existing VM and with --create, digest, map + writes
- * through the mapping, munmap, list, reopening the device) on a small pool
+ * through the mapping, munmap, list, reopening the device, deleting the
+ * memory-store checkpoint) on a small pool
  * of VMs, while the main process tries to rmmod the module every 250 ms.
  *
  * Every result must be one the ABI documents for the situation (docs/API.md,
@@ -46,17 +47,18 @@
 enum race_op {
 	OP_CREATE, OP_DESTROY, OP_RUN, OP_PAUSE, OP_STEP, OP_SAVE, OP_LOAD,
 	OP_LOAD_CREATE, OP_DIGEST, OP_MAP, OP_MUNMAP, OP_LIST, OP_REOPEN,
-	NR_OPS
+	OP_DELETE, NR_OPS
 };
 
 static const char *const op_name[NR_OPS] = {
 	"create", "destroy", "run", "pause", "step", "save", "load",
 	"load-create", "digest", "map+write", "write+munmap", "list", "reopen",
+	"mem-delete",
 };
 
 /* Relative frequency of each op. */
 static const unsigned int op_weight[NR_OPS] = {
-	10, 5, 10, 10, 10, 8, 7, 5, 8, 7, 6, 8, 3,
+	10, 5, 10, 10, 10, 8, 7, 5, 8, 7, 6, 8, 3, 3,
 };
 
 /*
@@ -79,6 +81,7 @@ static const int allowed[NR_OPS][4] = {
 	[OP_DIGEST]	 = { ENOENT, EBUSY },
 	[OP_MAP]	 = { ENOENT },
 	[OP_REOPEN]	 = { ENOENT, ENODEV, ENXIO },
+	[OP_DELETE]	 = { ENOENT },
 };
 
 /* Errnos counted apart in the summary; the last slot is "other". */
@@ -237,6 +240,9 @@ static void map_write(struct worker *w)
 	}
 }
 
+static void record(struct worker *w, enum race_op op, int vi, int r,
+		   unsigned long ms);
+
 static int do_op(struct worker *w, enum race_op op, int vi)
 {
 	char name[V3CHKPT_VM_NAME_MAX], key[32], msg[V3CHKPT_ERRMSG_MAX];
@@ -262,14 +268,21 @@ static int do_op(struct worker *w, enum race_op op, int vi)
 		r = vm_xfer(w->dev, V3CHKPT_IOC_VM_SAVE, name, key, 0, NULL,
 			    msg);
 		break;
-	case OP_LOAD:
 	case OP_LOAD_CREATE:
+		/* Half the time make room first, or it would rarely succeed. */
+		if (rnd(&w->seed) & 1)
+			record(w, OP_DESTROY, vi, vm_destroy(w->dev, name), 0);
+		/* fall through */
+	case OP_LOAD:
 		r = vm_load(w->dev, name, key,
 			    op == OP_LOAD ? 0 : V3CHKPT_VM_LOAD_CREATE, NULL,
 			    msg);
 		break;
 	case OP_DIGEST:
 		return vm_digest(w->dev, name, &d);
+	case OP_DELETE:
+		/* A load in progress holds its own reference to the data. */
+		return mem_delete(w->dev, key);
 	case OP_MAP:
 		fd = vm_map(w->dev, name);
 		if (fd < 0)
