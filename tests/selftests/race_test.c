@@ -115,9 +115,9 @@ static void set_phase(int ph)
 }
 
 static struct {
-	int seconds, workers, vms, mib, pace_us;
+	int seconds, workers, vms, mib, pace_us, grace;
 	const char *ko;
-} opt = { 60, 6, 3, 64, 1000, NULL };
+} opt = { 60, 6, 3, 64, 1000, 90, NULL };
 
 static int failures;
 
@@ -546,7 +546,7 @@ static void reload_module(pid_t *pids)
 	char ch;
 
 	set_phase(PH_QUIESCE);
-	if (!wait_quiet(pids, now_ms() + 120000)) {
+	if (!wait_quiet(pids, now_ms() + opt.grace * 1000ULL)) {
 		result(false, "race: workers quiesce for the reload");
 		return;
 	}
@@ -756,7 +756,9 @@ static void final_check(void)
 static int print_usage(const char *argv0)
 {
 	fprintf(stderr,
-		"usage: %s [-t SECONDS] [-w WORKERS] [-n VMS] [-m MIB] [-p PACE_US] [-k MODULE.ko]\n"
+		"usage: %s [-t SECONDS] [-w WORKERS] [-n VMS] [-m MIB] [-p PACE_US] [-g GRACE_S] [-k MODULE.ko]\n"
+		"  -g: a worker still in an op this long after the stop (or the\n"
+		"      quiesce) is hung (90)\n"
 		"  -k: unload and load the module half way (else only refused rmmods)\n",
 		argv0);
 	return 2;
@@ -770,7 +772,7 @@ int main(int argc, char **argv)
 	uint64_t seed, t0;
 	bool every_op, done;
 
-	while ((c = getopt(argc, argv, "t:w:n:m:p:k:")) != -1) {
+	while ((c = getopt(argc, argv, "t:w:n:m:p:g:k:")) != -1) {
 		switch (c) {
 		case 't':
 			opt.seconds = atoi(optarg);
@@ -787,6 +789,9 @@ int main(int argc, char **argv)
 		case 'p':
 			opt.pace_us = atoi(optarg);
 			break;
+		case 'g':
+			opt.grace = atoi(optarg);
+			break;
 		case 'k':
 			opt.ko = optarg;
 			break;
@@ -795,7 +800,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (opt.seconds < 2 || opt.workers < 1 || opt.workers > MAX_WORKERS ||
-	    opt.vms < 1 || opt.vms > MAX_VMS || opt.mib < 64)
+	    opt.vms < 1 || opt.vms > MAX_VMS || opt.mib < 64 || opt.grace < 1)
 		return print_usage(argv[0]);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
@@ -825,7 +830,7 @@ int main(int argc, char **argv)
 	run_stress(opt.seconds * 500ULL, &tries, &rmmod_bad);
 	set_phase(PH_STOP);
 	/* Under KASAN + TCG a 64 MiB load takes seconds: 90 s is a hang. */
-	done = reap(pids, now_ms() + 90000, &bad);
+	done = reap(pids, now_ms() + opt.grace * 1000ULL, &bad);
 	if (!done) {
 		report_hang(pids, "stopping");
 		for (i = 0; i < opt.workers; i++)
