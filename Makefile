@@ -33,7 +33,8 @@ module:
 tools: $(BUILD)/v3chkpt
 
 tests: tools $(BUILD)/codec_test $(BUILD)/slurp_test $(BUILD)/v3chkpt_test $(BUILD)/vm_test $(BUILD)/store_test $(BUILD)/vm_stream_test \
-	$(BUILD)/fuzz_reader $(BUILD)/compat32_test $(BUILD)/failnth_test $(OLD_STREAMS)
+	$(BUILD)/fuzz_reader $(BUILD)/compat32_test $(OLD_STREAMS) \
+	$(BUILD)/race_test $(BUILD)/failnth_test
 
 # Static, so they run in the busybox initramfs as they are.
 $(BUILD)/v3chkpt: $(CLI_SRCS) userspace/cli.h include/v3chkpt/*.h include/uapi/linux/v3chkpt.h
@@ -89,6 +90,11 @@ $(BUILD)/failnth_test: tests/selftests/failnth_test.c tests/selftests/helpers.h 
 		tests/selftests/vm_helpers.h include/uapi/linux/v3chkpt.h
 	@mkdir -p $(BUILD)
 	$(CC) $(UCFLAGS) -Wno-format-truncation -static -o $@ tests/selftests/failnth_test.c -lpthread
+
+$(BUILD)/race_test: tests/selftests/race_test.c tests/selftests/helpers.h \
+		tests/selftests/vm_helpers.h include/uapi/linux/v3chkpt.h
+	@mkdir -p $(BUILD)
+	$(CC) $(UCFLAGS) -Wno-format-truncation -static -o $@ tests/selftests/race_test.c
 
 $(BUILD)/bench: tests/bench/bench.c include/uapi/linux/v3chkpt.h
 	@mkdir -p $(BUILD)

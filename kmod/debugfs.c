@@ -3,7 +3,7 @@
  * debugfs: counters tests read to prove that nothing leaked, where
  * kmemleak cannot look (pages come from the page allocator).
  *
- *   /sys/kernel/debug/v3chkpt/vm_pages   pages the VM model holds
+ *   /sys/kernel/debug/v3chkpt/vm_pages_in_use   pages the VM model holds
  */
 #include <linux/debugfs.h>
 #include "internal.h"
@@ -22,7 +22,7 @@ DEFINE_DEBUGFS_ATTRIBUTE(vm_pages_fops, vm_pages_get, NULL, "%llu\n");
 void v3_debugfs_init(void)
 {
 	v3_debugfs_dir = debugfs_create_dir("v3chkpt", NULL);
-	debugfs_create_file_unsafe("vm_pages", 0400, v3_debugfs_dir, NULL,
+	debugfs_create_file_unsafe("vm_pages_in_use", 0400, v3_debugfs_dir, NULL,
 				   &vm_pages_fops);
 }
 

@@ -53,6 +53,7 @@ static int v3_dir_unlink_locked(struct user_namespace *ns, struct dentry *dir,
 	struct dentry *d;
 	int ret = 0;
 
+	lockdep_assert_held(&d_inode(dir)->i_rwsem);
 	d = lookup_one(ns, name, dir, strlen(name));
 	if (IS_ERR(d))
 		return PTR_ERR(d);

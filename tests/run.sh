@@ -122,7 +122,7 @@ else
 	   build_module "$kdir" "$root/build/kunit"; then
 		log "KUnit in QEMU (TCG, KASAN + lockdep)"
 		# Files the userspace stages (tests/qemu/kstage-*.sh) need.
-		kstage_files=(build/v3chkpt build/failnth_test)
+		kstage_files=(build/v3chkpt build/race_test build/failnth_test)
 		for f in tests/qemu/kstage-*.sh; do
 			[ -f "$f" ] && kstage_files+=("$f")
 		done

@@ -4,6 +4,7 @@
  * until destroyed (or the module is unloaded), and their run control.
  */
 #include <linux/kthread.h>
+#include <linux/lockdep.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -240,6 +241,7 @@ static bool v3_vm_budget_left(struct v3_vm *vm)
 /* Stop every vCPU at a step boundary and wait for it; lock held. */
 static void v3_vm_stop(struct v3_vm *vm)
 {
+	lockdep_assert_held(&vm->lock);
 	/* A STEP with steps still to run is cut short; one that ran out is not. */
 	if (vm->state == V3CHKPT_VM_STEPPING && v3_vm_budget_left(vm))
 		vm->cut_gen = vm->step_gen;
@@ -280,6 +282,18 @@ int v3_vm_pause(struct v3_vm *vm)
 }
 
 /*
+ * STEP @gen is over: its vCPUs are idle, or a pause or destroy ended it
+ * (a RUN may have restarted the vCPUs before this waiter looked: waiting
+ * for idle alone would then last until the VM next stops).  Idle is read
+ * first: a RUN seen through run_lock was preceded by the state change.
+ */
+static bool v3_vm_step_over(struct v3_vm *vm, u64 gen)
+{
+	return v3_vm_idle(vm) || READ_ONCE(vm->step_gen) != gen ||
+	       READ_ONCE(vm->state) != V3CHKPT_VM_STEPPING;
+}
+
+/*
  * Run exactly @count steps on every vCPU.  The lock is dropped while
  * waiting, so pause and destroy can cut it short (-EINTR).
  */
@@ -307,7 +321,7 @@ int v3_vm_step(struct v3_vm *vm, u64 count)
 	mutex_unlock(&vm->lock);
 	if (ret)
 		return ret;
-	if (wait_event_killable(vm->idle_wq, v3_vm_idle(vm)))
+	if (wait_event_killable(vm->idle_wq, v3_vm_step_over(vm, gen)))
 		ret = -EINTR;
 	mutex_lock(&vm->lock);
 	/* Unless a pause or destroy (or a later STEP) already ended it */
@@ -345,8 +359,10 @@ int v3_vm_hold(struct v3_vm *vm, bool *was_running)
 	return 0;
 }
 
+/* End a v3_vm_hold(): resume the VM if it was running; drops the lock. */
 void v3_vm_release(struct v3_vm *vm, bool was_running)
 {
+	lockdep_assert_held(&vm->lock);
 	if (was_running && vm->state == V3CHKPT_VM_PAUSED && !vm->dying) {
 		vm->state = V3CHKPT_VM_RUNNING;
 		v3_vm_set_budgets(vm, U64_MAX);

@@ -9,6 +9,7 @@
  * verify the rest of the stream, and only then applies the staged state:
  * a failed load leaves the target exactly as it was.
  */
+#include <linux/lockdep.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -333,11 +334,12 @@ static int stage_expect_end(struct v3_chkpt *chkpt, struct v3_vm *vm,
 	return 0;
 }
 
-/* Cannot fail: everything was read and checked. */
+/* Cannot fail: everything was read and checked; vm->lock held. */
 static void stage_apply(struct v3_vm *vm, struct v3_vm_stage *s)
 {
 	u32 i;
 
+	lockdep_assert_held(&vm->lock);
 	if (s->mem)
 		v3_mem_apply(&vm->mem, s->mem);
 	for (i = 0; i < vm->cfg.vcpus; i++) {

@@ -12,6 +12,7 @@
 #include <linux/slab.h>
 #include "helpers.h"
 #include "../../kmod/vm/vm.h"
+#include "vm_helpers.h"
 
 /* Replace blob @tag of context @ctx#0 with @len bytes of @val. */
 struct layout_edit {
@@ -91,24 +92,10 @@ out:
 	return ret;
 }
 
-static struct v3_vm *layout_vm(struct kunit *test, const char *name, u32 vcpus)
-{
-	struct v3chkpt_vm_config cfg = { .mem_bytes = 64ULL << 20,
-					 .vcpus = vcpus };
-	struct v3_vm *vm;
-
-	cfg.workload.pace_us = 1;
-	KUNIT_ASSERT_EQ(test, v3_vm_config_check(&cfg, NULL, -EINVAL), 0);
-	vm = v3_vm_alloc(&cfg);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(vm));
-	KUNIT_ASSERT_EQ(test, v3_vm_publish(vm, name), 0);
-	return vm;
-}
-
 /* The rewriter itself: with no edit, the copy loads to the same digest. */
 static void layout_rewrite_unchanged_loads(struct kunit *test)
 {
-	struct v3_vm *a = layout_vm(test, "kunit-la", 2);
+	struct v3_vm *a = v3_kunit_vm(test, "kunit-la", 64ULL << 20, 2);
 	struct v3_vm_err *err = kunit_kzalloc(test, sizeof(*err), GFP_KERNEL);
 	struct v3chkpt_vm_digest da, db;
 	struct v3_vm *b;
@@ -135,8 +122,8 @@ static void layout_rewrite_unchanged_loads(struct kunit *test)
 /* A 2-vCPU VM's stream relabelled as 1 vCPU: vcpu1's state has no place. */
 static void layout_fewer_vcpus_than_state(struct kunit *test)
 {
-	struct v3_vm *a = layout_vm(test, "kunit-la", 2);
-	struct v3_vm *t = layout_vm(test, "kunit-lt", 1);
+	struct v3_vm *a = v3_kunit_vm(test, "kunit-la", 64ULL << 20, 2);
+	struct v3_vm *t = v3_kunit_vm(test, "kunit-lt", 64ULL << 20, 1);
 	struct v3_vm_err *err = kunit_kzalloc(test, sizeof(*err), GFP_KERNEL);
 	const u32 one = 1;
 	const struct layout_edit e = { "vm", "vcpus", &one, sizeof(one) };
@@ -177,7 +164,7 @@ static void layout_fewer_vcpus_than_state(struct kunit *test)
  */
 static void layout_config_refused(struct kunit *test)
 {
-	struct v3_vm *a = layout_vm(test, "kunit-la", 1);
+	struct v3_vm *a = v3_kunit_vm(test, "kunit-la", 64ULL << 20, 1);
 	struct v3_vm_err *err = kunit_kzalloc(test, sizeof(*err), GFP_KERNEL);
 	const u32 pct = 101;
 	const struct layout_edit e = { "vm", "wl.write_pct", &pct, sizeof(pct) };

@@ -15,6 +15,7 @@
 #include "helpers.h"
 #include "../../kmod/vm/pages.h"
 #include "../../kmod/vm/vm.h"
+#include "vm_helpers.h"
 #include "../../kmod/vm/vmentry.h"
 
 struct ept_fixture {
@@ -140,23 +141,9 @@ static void mem_layout_has_a_hole(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, v3_mem_idx_to_gpa(&m, 7), 7ULL << PAGE_SHIFT);
 }
 
-static struct v3_vm *kunit_vm(struct kunit *test, const char *name,
-			      u64 mem, u32 vcpus)
-{
-	struct v3chkpt_vm_config cfg = { .mem_bytes = mem, .vcpus = vcpus };
-	struct v3_vm *vm;
-
-	cfg.workload.pace_us = 1;
-	KUNIT_ASSERT_EQ(test, v3_vm_config_check(&cfg, NULL, -EINVAL), 0);
-	vm = v3_vm_alloc(&cfg);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(vm));
-	KUNIT_ASSERT_EQ(test, v3_vm_publish(vm, name), 0);
-	return vm;
-}
-
 static void vcpu_state_checks(struct kunit *test)
 {
-	struct v3_vm *vm = kunit_vm(test, "kunit-vcpu", 64ULL << 20, 1);
+	struct v3_vm *vm = v3_kunit_vm(test, "kunit-vcpu", 64ULL << 20, 1);
 	struct v3_vcpu_core c;
 	struct v3_vcpu_archdep *a;
 	struct v3_vm_err err = {};
@@ -204,9 +191,9 @@ static void digest_of(struct kunit *test, struct v3_vm *vm,
 
 static void vm_step_save_load(struct kunit *test)
 {
-	struct v3_vm *a = kunit_vm(test, "kunit-a", 64ULL << 20, 2);
-	struct v3_vm *b = kunit_vm(test, "kunit-b", 64ULL << 20, 2);
-	struct v3_vm *c = kunit_vm(test, "kunit-c", 128ULL << 20, 2);
+	struct v3_vm *a = v3_kunit_vm(test, "kunit-a", 64ULL << 20, 2);
+	struct v3_vm *b = v3_kunit_vm(test, "kunit-b", 64ULL << 20, 2);
+	struct v3_vm *c = v3_kunit_vm(test, "kunit-c", 128ULL << 20, 2);
 	struct v3chkpt_vm_digest da, db, db0, dc0, dc;
 	struct v3_vm_err *err = kunit_kzalloc(test, sizeof(*err), GFP_KERNEL);
 	u32 opts;
@@ -259,8 +246,8 @@ static void vm_step_save_load(struct kunit *test)
 static void vm_failed_load_changes_nothing(struct kunit *test)
 {
 	long pages = atomic_long_read(&v3_vm_pages_in_use);
-	struct v3_vm *a = kunit_vm(test, "kunit-s", 64ULL << 20, 1);
-	struct v3_vm *b = kunit_vm(test, "kunit-t", 64ULL << 20, 1);
+	struct v3_vm *a = v3_kunit_vm(test, "kunit-s", 64ULL << 20, 1);
+	struct v3_vm *b = v3_kunit_vm(test, "kunit-t", 64ULL << 20, 1);
 	struct v3chkpt_vm_digest d0, d;
 	struct v3_vm_err *err = kunit_kzalloc(test, sizeof(*err), GFP_KERNEL);
 	struct v3_kbuf raw = {};
@@ -326,8 +313,8 @@ static u64 wait_for_steps(struct v3_vm *vm)
 static void vm_run_pause_destroy(struct kunit *test)
 {
 	long pages = atomic_long_read(&v3_vm_pages_in_use);
-	struct v3_vm *vm = kunit_vm(test, "kunit-run", 64ULL << 20, 1);
-	struct v3_vm *twin = kunit_vm(test, "kunit-twin", 64ULL << 20, 1);
+	struct v3_vm *vm = v3_kunit_vm(test, "kunit-run", 64ULL << 20, 1);
+	struct v3_vm *twin = v3_kunit_vm(test, "kunit-twin", 64ULL << 20, 1);
 	struct v3chkpt_vm_digest a, b;
 	u64 steps;
 
@@ -359,7 +346,7 @@ static void vm_run_pause_destroy(struct kunit *test)
 static void vm_ept_violation_stops_vm(struct kunit *test)
 {
 	long pages = atomic_long_read(&v3_vm_pages_in_use);
-	struct v3_vm *vm = kunit_vm(test, "kunit-ept", 64ULL << 20, 2);
+	struct v3_vm *vm = v3_kunit_vm(test, "kunit-ept", 64ULL << 20, 2);
 	u32 ws = vm->cfg.workload.ws_pages, i, dirty = 0, touched = 0;
 	struct v3_mem *m = &vm->mem;
 	u64 base1 = v3_workload_base(vm, 1);
@@ -410,7 +397,7 @@ static void vm_ept_violation_stops_vm(struct kunit *test)
 /* The VMM's accessor works on guest memory directly, not through the EPT. */
 static void vm_accessor_bypasses_ept(struct kunit *test)
 {
-	struct v3_vm *vm = kunit_vm(test, "kunit-acc", 64ULL << 20, 1);
+	struct v3_vm *vm = v3_kunit_vm(test, "kunit-acc", 64ULL << 20, 1);
 	const u64 gpa = 0x5ff8;		/* spans pages 5 and 6 */
 	u8 in[16] = "vmm-side write!", out[16] = {};
 	struct page *pg;
@@ -444,7 +431,7 @@ static int step_thread(void *data)
 /* A pause cuts a long STEP short: it returns EINTR, the VM is paused. */
 static void vm_pause_cuts_step(struct kunit *test)
 {
-	struct v3_vm *vm = kunit_vm(test, "kunit-cut", 64ULL << 20, 1);
+	struct v3_vm *vm = v3_kunit_vm(test, "kunit-cut", 64ULL << 20, 1);
 	struct task_struct *t;
 	int ret;
 

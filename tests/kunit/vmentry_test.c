@@ -15,6 +15,7 @@
 #include "helpers.h"
 #include "../../kmod/vm/vm.h"
 #include "../../kmod/vm/vmentry.h"
+#include "vm_helpers.h"
 
 #define VE_KEY		"kunit-ve"
 #define VE_OPTS		(V3CHKPT_SKIP_MEM | V3CHKPT_SKIP_DEVS)
@@ -199,19 +200,6 @@ struct ve_env {
 	struct v3_vcpu *dst_before;		/* dst's vCPUs before a load */
 };
 
-static struct v3_vm *ve_vm(struct kunit *test, const char *name)
-{
-	struct v3chkpt_vm_config cfg = { .mem_bytes = 64ULL << 20, .vcpus = 2 };
-	struct v3_vm *vm;
-
-	cfg.workload.pace_us = 1;
-	KUNIT_ASSERT_EQ(test, v3_vm_config_check(&cfg, NULL, -EINVAL), 0);
-	vm = v3_vm_alloc(&cfg);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(vm));
-	KUNIT_ASSERT_EQ(test, v3_vm_publish(vm, name), 0);
-	return vm;
-}
-
 static struct ve_env *ve_setup(struct kunit *test)
 {
 	struct ve_env *e = kunit_kzalloc(test, sizeof(*e), GFP_KERNEL);
@@ -223,8 +211,8 @@ static struct ve_env *ve_setup(struct kunit *test)
 	e->dst_before = kunit_kcalloc(test, 2, sizeof(*e->dst_before),
 				      GFP_KERNEL);
 	KUNIT_ASSERT_TRUE(test, e->good_a && e->a && e->err && e->dst_before);
-	e->src = ve_vm(test, "kunit-ve-src");
-	e->dst = ve_vm(test, "kunit-ve-dst");
+	e->src = v3_kunit_vm(test, "kunit-ve-src", 64ULL << 20, 2);
+	e->dst = v3_kunit_vm(test, "kunit-ve-dst", 64ULL << 20, 2);
 	KUNIT_ASSERT_EQ(test, v3_vm_step(e->src, 20), 0);
 	KUNIT_ASSERT_EQ(test, v3_vm_step(e->dst, 7), 0);
 	e->good_c = e->src->vcpus[0].core;
@@ -369,7 +357,7 @@ static void vmentry_valid_states_load(struct kunit *test)
 {
 	static const char * const names[] = { "64-bit", "32-bit", "vm86",
 					      "real mode" };
-	struct v3_vm *fresh = ve_vm(test, "kunit-ve-new");
+	struct v3_vm *fresh = v3_kunit_vm(test, "kunit-ve-new", 64ULL << 20, 2);
 	struct v3_vcpu_core *c;
 	struct ve_env *e;
 	u32 i, b;

@@ -51,7 +51,7 @@
  */
 #define VM_DEVICES	V3CHKPT_DEV_IOAPIC
 #define ERRMSG		V3CHKPT_ERRMSG_MAX
-#define PAGES_FILE	"/sys/kernel/debug/v3chkpt/vm_pages"
+#define PAGES_FILE	"/sys/kernel/debug/v3chkpt/vm_pages_in_use"
 #define NET_TIMEOUT	"10"
 
 static int dev = -1;

@@ -13,6 +13,8 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -728,6 +730,84 @@ TEST_F_TIMEOUT(vm, destroy_running_and_stepping_vm, 300)
 		TH_LOG("STEP did not return after destroy");
 	EXPECT_EQ(-EINTR, st.ret);	/* cut short, not 2^40 steps */
 	EXPECT_EQ(-ENOENT, vm_entry(self->fd, "doomed-step", &e));
+}
+
+static void pin_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+static void *pinned_step_thread(void *arg)
+{
+	pin_cpu(1);
+	return step_thread(arg);
+}
+
+/* A real-time spinner on CPU 1 (at most 2 s): nothing else runs there. */
+static atomic_int hog_stop;
+
+static void *hog_thread(void *arg)
+{
+	struct sched_param sp = { .sched_priority = 10 };
+	time_t end = time(NULL) + 2;
+
+	pin_cpu(1);
+	*(int *)arg = pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
+	while (!hog_stop && time(NULL) < end)
+		;
+	return NULL;
+}
+
+/*
+ * A STEP cut short by a pause returns EINTR even if a RUN restarts the
+ * vCPUs before the STEP's waiter gets to look (it once waited for the
+ * VM's next stop).  The waiter is held off its CPU by a real-time spinner.
+ */
+TEST_F_TIMEOUT(vm, step_cut_short_then_run_returns, 300)
+{
+	struct stepper st = {
+		.fd = self->fd, .name = "cut-run", .count = 1ULL << 40, .ret = 1,
+	};
+	struct v3chkpt_vm_entry e = {};
+	struct timespec deadline;
+	pthread_t t, hog;
+	int i, hog_err = -1;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		SKIP(return, "needs two CPUs");
+	pin_cpu(0);
+	ASSERT_EQ(0, vm_new(self->fd, "cut-run", 64, 1, 0));
+	ASSERT_EQ(0, pthread_create(&t, NULL, pinned_step_thread, &st));
+	for (i = 0; i < 6000; i++) {
+		if (vm_entry(self->fd, "cut-run", &e) ||
+		    (e.state == V3CHKPT_VM_STEPPING && e.steps > 0))
+			break;
+		usleep(10000);
+	}
+	ASSERT_EQ(V3CHKPT_VM_STEPPING, e.state);
+	hog_stop = 0;
+	ASSERT_EQ(0, pthread_create(&hog, NULL, hog_thread, &hog_err));
+	usleep(100000);
+	EXPECT_EQ(0, vm_pause(self->fd, "cut-run"));
+	EXPECT_EQ(0, vm_run(self->fd, "cut-run"));
+	usleep(100000);
+	hog_stop = 1;
+	pthread_join(hog, NULL);
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += 30;
+	i = pthread_timedjoin_np(t, NULL, &deadline);
+	EXPECT_EQ(0, i) TH_LOG("STEP still waiting while the VM runs");
+	if (i) {
+		vm_pause(self->fd, "cut-run");	/* lets it return */
+		pthread_join(t, NULL);
+	}
+	EXPECT_EQ(-EINTR, st.ret);
+	EXPECT_EQ(0, hog_err) TH_LOG("no SCHED_FIFO: the window was not forced");
+	EXPECT_EQ(0, vm_destroy(self->fd, "cut-run"));
 }
 
 /* ---- two at once ---- */
