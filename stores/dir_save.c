@@ -44,9 +44,18 @@ static int v3_dir_check_replaceable(struct v3_dir_priv *p,
 	}
 	f = v3_dir_open_reg(dir, V3D_MANIFEST_NAME);
 	fput(dir);
-	ret = -EEXIST;
-	if (IS_ERR(f))
+	ret = PTR_ERR_OR_ZERO(f);
+	/*
+	 * No MANIFEST, or not a regular file: not a checkpoint.  Any other
+	 * error (ENOMEM, EIO) is the error, not a refusal.
+	 */
+	if (ret == -ENOENT || ret == -ELOOP || ret == -EBADMSG) {
+		ret = -EEXIST;
 		goto refuse;
+	}
+	if (ret)
+		goto out;
+	ret = -EEXIST;
 	if (kernel_read(f, magic, sizeof(magic), &pos) == sizeof(magic) &&
 	    !memcmp(magic, V3D_MAGIC, sizeof(magic))) {
 		*checked = dget(target.dentry);
@@ -305,31 +314,43 @@ int v3_dir_commit(struct v3_dir_priv *p)
 	ret = v3_dir_write_manifest(p);
 	if (!ret)
 		ret = vfs_fsync(p->dir, 0);
+	if (ret)
+		return ret;
+	/*
+	 * Opened before the swap: once it is done, only the parent's fsync
+	 * (an I/O error, not a failed allocation) may fail the save.
+	 */
+	parent = dentry_open(&p->parent, O_RDONLY | O_DIRECTORY, current_cred());
+	if (IS_ERR(parent))
+		return PTR_ERR(parent);
 	/* Checked again: something may have appeared at the path. */
-	if (!ret)
-		ret = v3_dir_check_replaceable(p, &checked);
+	ret = v3_dir_check_replaceable(p, &checked);
 	if (!ret)
 		ret = v3_dir_publish(p, checked);
 	replaced = checked;
 	dput(checked);
-	if (ret)
+	if (ret) {
+		fput(parent);
 		return ret;
+	}
 	p->published = true;
 	/* The rename is durable once the parent directory is. */
-	parent = dentry_open(&p->parent, O_RDONLY | O_DIRECTORY, current_cred());
-	if (IS_ERR(parent)) {
-		ret = PTR_ERR(parent);
-	} else {
-		ret = vfs_fsync(parent, 0);
-		fput(parent);
-	}
+	ret = vfs_fsync(parent, 0);
+	fput(parent);
 	if (ret) {
 		/* Durability unknown: keep the previous checkpoint too. */
 		pr_warn("v3chkpt: dir: %s is in place, but syncing its parent failed (%d); the previous checkpoint is kept as %s\n",
 			p->path, ret, p->tmpname);
 		return ret;
 	}
-	if (replaced)
-		v3_dir_remove(&p->parent, p->tmpname);	/* the old one */
+	/*
+	 * The save is done; delete the old checkpoint.  Each lookup may
+	 * allocate a dentry: a failed allocation is tried once more, then the
+	 * old checkpoint is left under its temporary name, with a warning.
+	 */
+	if (replaced && v3_dir_remove(&p->parent, p->tmpname) &&
+	    v3_dir_remove(&p->parent, p->tmpname))
+		pr_warn("v3chkpt: dir: %s is in place, but its previous checkpoint could not be deleted: it remains as %s\n",
+			p->path, p->tmpname);
 	return 0;
 }
