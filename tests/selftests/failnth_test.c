@@ -42,6 +42,9 @@
 #define KEY_PREFIX	"fn-"
 #include "vm_helpers.h"
 
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
 #define TOP		"/tmp/fn"
 #define VM_MIB		64
 #define WALK_CAP	5000
@@ -108,7 +111,7 @@ static int fault_setup(void)
 	size_t i;
 	int r;
 
-	for (i = 0; i < sizeof(attrs) / sizeof(attrs[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(attrs); i++) {
 		snprintf(path, sizeof(path), "/sys/kernel/debug/%s", attrs[i][0]);
 		r = put_file(path, attrs[i][1]);
 		if (r) {
@@ -185,7 +188,7 @@ static void kmsg_check(void)
 		if (n <= 0)
 			return;
 		rec[n] = '\0';
-		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		for (i = 0; i < ARRAY_SIZE(bad); i++) {
 			if (strstr(rec, bad[i])) {
 				char *msg = strchr(rec, ';');
 
@@ -319,10 +322,10 @@ static bool top_clean(void)
 	while ((e = readdir(d))) {
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
-		for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
+		for (i = 0; i < ARRAY_SIZE(keep); i++)
 			if (!strcmp(e->d_name, keep[i]))
 				break;
-		if (i == sizeof(keep) / sizeof(keep[0])) {
+		if (i == ARRAY_SIZE(keep)) {
 			char cmd[300];
 
 			FAIL("%s/%s left behind", TOP, e->d_name);
@@ -552,8 +555,8 @@ static int run_dir_load_create(int fn, char *errmsg)
 struct peer {
 	const char *vm, *url;
 	uint32_t flags;
-	volatile bool stop;	/* saver: give up retrying a refused connect */
-	volatile bool done;
+	bool stop;	/* saver: give up retrying a refused connect (atomic) */
+	bool done;	/* (atomic) */
 	int ret;
 	char err[ERRMSG];
 };
@@ -602,7 +605,7 @@ static void *peer_load(void *arg)
 	struct peer *p = arg;
 
 	p->ret = load_at(p->vm, "net", p->url, p->flags, p->err);
-	p->done = true;
+	__atomic_store_n(&p->done, true, __ATOMIC_RELEASE);
 	return NULL;
 }
 
@@ -615,8 +618,8 @@ static void *peer_save(void *arg)
 		if (p->ret != -ECONNREFUSED)
 			break;
 		usleep(2000);
-	} while (!p->stop);
-	p->done = true;
+	} while (!__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE));
+	__atomic_store_n(&p->done, true, __ATOMIC_RELEASE);
 	return NULL;
 }
 
@@ -624,7 +627,7 @@ static int peer_finish(struct peer *p, pthread_t t, int port, bool poke_it)
 {
 	int i;
 
-	for (i = 0; poke_it && !p->done && i < 3000; i++) {
+	for (i = 0; poke_it && !__atomic_load_n(&p->done, __ATOMIC_ACQUIRE) && i < 3000; i++) {
 		poke(port);
 		usleep(10000);
 	}
@@ -649,7 +652,7 @@ static int run_net_save(int fn, char *errmsg)
 	if (pthread_create(&t, NULL, peer_load, &net_peer))
 		return -EAGAIN;
 	/* arm only once the peer listens: a refused connect is no fail point */
-	for (i = 0; i < 10000 && !listening(port) && !net_peer.done; i++)
+	for (i = 0; i < 10000 && !listening(port) && !__atomic_load_n(&net_peer.done, __ATOMIC_ACQUIRE); i++)
 		usleep(1000);
 	if (!listening(port)) {
 		pthread_join(t, NULL);
@@ -698,7 +701,7 @@ static int net_load(int fn, char *errmsg, const char *vm, uint32_t flags)
 	if (pthread_create(&t, NULL, peer_save, &net_peer))
 		return -EAGAIN;
 	r = ARMED(fn, &consumed, load_at(vm, "net", lurl, flags, errmsg));
-	net_peer.stop = true;
+	__atomic_store_n(&net_peer.stop, true, __ATOMIC_RELEASE);
 	peer_finish(&net_peer, t, port, false);
 	return r;
 }
@@ -716,6 +719,9 @@ static int run_net_load_create(int fn, char *errmsg)
 /* A save changes no VM state: src is checked at the walk's end. */
 #define check_net_load		check_load_into_dst
 #define check_net_load_create	check_load_create
+
+/* tmpfs reports a failed inode or page allocation as ENOSPC (shmem). */
+static const int dir_errnos[] = { ENOSPC, 0 };
 
 /* What a socket, or the net store about its peer, may say besides ENOMEM. */
 static const int net_errnos[] = {
@@ -742,17 +748,17 @@ static const struct op ops[] = {
 	OP("mem-save-over", "save over a memory checkpoint", run_mem_save_over,
 	   check_mem_save_over, NULL),
 	OP_NOMEM("dir-save", "save to a new dir checkpoint", run_dir_save,
-	   check_dir_save, NULL),
+	   check_dir_save, dir_errnos),
 	OP_NOMEM("dir-save-over", "save over a dir checkpoint", run_dir_save_over,
-	   check_dir_save_over, NULL),
+	   check_dir_save_over, dir_errnos),
 	OP("mem-load", "load from memory into a paused VM", run_mem_load,
 	   check_load_into_dst, NULL),
 	OP_NOMEM("dir-load", "load from dir into a paused VM", run_dir_load,
-	   check_load_into_dst, NULL),
+	   check_load_into_dst, dir_errnos),
 	OP("mem-load-create", "load --create from memory", run_mem_load_create,
 	   check_load_create, NULL),
 	OP_NOMEM("dir-load-create", "load --create from dir", run_dir_load_create,
-	   check_load_create, NULL),
+	   check_load_create, dir_errnos),
 	OP_NOMEM("net-save", "net save (connect) on loopback", run_net_save,
 	   check_net_save, net_errnos),
 	OP_NOMEM("net-load", "net load (listen) into a paused VM", run_net_load,
@@ -929,11 +935,10 @@ static int walk(const struct op *op)
 			world_check();
 			break;
 		}
-		if (!r) {
+		if (!r)
 			t.absorbed++;
-		} else if (-r < 140) {
+		else if (-r < 140)
 			t.err[-r]++;
-		}
 		if (r && !errno_clean(op, r))
 			FAIL("errno %d (%s): %s", r, strerrorname_np(-r), errmsg);
 		op->check(r);
@@ -960,11 +965,11 @@ int main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	verbose = getenv("FAILNTH_VERBOSE") != NULL;
-	for (i = 0; argc == 2 && i < sizeof(ops) / sizeof(ops[0]); i++)
+	for (i = 0; argc == 2 && i < ARRAY_SIZE(ops); i++)
 		if (!strcmp(argv[1], ops[i].name))
 			op = &ops[i];
 	if (argc == 2 && !strcmp(argv[1], "list")) {
-		for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+		for (i = 0; i < ARRAY_SIZE(ops); i++)
 			printf("%s\t%s\n", ops[i].name, ops[i].desc);
 		return 0;
 	}
