@@ -37,6 +37,7 @@
 
 static int dev;
 static int kmsg = -1;
+static bool verbose;	/* HOSTILE_VERBOSE=1: every case's outcome */
 
 struct stats {
 	unsigned int cases, t_refused, t_accepted, c_refused, c_accepted,
@@ -198,6 +199,13 @@ static void run_case(const struct hm_stream *base, u32 id, u64 steps,
 	/* Into the paused target. */
 	r = vm_load(dev, TARGET, CASEKEY, 0, NULL, msg);
 	spent(T_LOAD);
+	if (verbose)
+		printf("# case %u %s (%s): target %s%s%s\n", id,
+		       hm_class_name(c.cls), c.what,
+		       r ? "refused: " : "accepted", r ? strerror(-r) : "",
+		       r ? (msg[0] ? ": " : "") : "");
+	if (verbose && r && msg[0])
+		printf("#   %s\n", msg);
 	if (r) {
 		s->t_refused++;
 		r = vm_digest(dev, TARGET, &d);
@@ -227,13 +235,18 @@ static void run_case(const struct hm_stream *base, u32 id, u64 steps,
 	if (c.big_mem) {
 		/* Issue 9 section 2: such a load may wake the OOM killer. */
 		s->c_skipped++;
-	} else if (vm_load(dev, NEWVM, CASEKEY, V3CHKPT_VM_LOAD_CREATE,
-			   NULL, msg)) {
+	} else if ((r = vm_load(dev, NEWVM, CASEKEY, V3CHKPT_VM_LOAD_CREATE,
+				NULL, msg))) {
 		s->c_refused++;
+		if (verbose)
+			printf("#   --create refused: %s: %s\n", strerror(-r),
+			       msg);
 		if (vm_entry(dev, NEWVM, &e) != -ENOENT)
 			fail_case(id, &c, "a refused --create load left a VM behind");
 	} else {
 		s->c_accepted++;
+		if (verbose)
+			printf("#   --create accepted\n");
 		spent(T_CREATE);
 		if (*step_clean(NEWVM, steps, why, sizeof(why)))
 			fail_case(id, &c, why);
@@ -268,6 +281,7 @@ int main(int argc, char **argv)
 	int r, n, i;
 
 	seed = argc > 2 ? strtoull(argv[2], NULL, 0) : 0x5eed;
+	verbose = getenv("HOSTILE_VERBOSE") && !strcmp(getenv("HOSTILE_VERBOSE"), "1");
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	dev = dev_fd();
 	if (dev < 0) {
