@@ -387,9 +387,14 @@ static void set_field(struct hm_case *c, const struct hm_ctx *x,
 		    (unsigned long long)old, (unsigned long long)v);
 }
 
-/* One element of a random non-empty blob of context @i. */
-static int mutate_elem(struct rng *r, struct hm_stream *s, long i,
-		       struct hm_case *c, bool bitflips)
+/*
+ * One element of a random non-empty blob of context @i, other than
+ * @avoid (so a later change cannot undo an earlier one); the blob changed
+ * is left in @used if not NULL.
+ */
+static int mutate_blob_elem(struct rng *r, struct hm_stream *s, long i,
+			    struct hm_case *c, bool bitflips,
+			    const struct hm_blob *avoid, struct hm_blob **used)
 {
 	struct hm_ctx *x;
 	struct hm_blob *b;
@@ -400,8 +405,10 @@ static int mutate_elem(struct rng *r, struct hm_stream *s, long i,
 		return -ENOENT;
 	x = &s->ctxs[i];
 	b = &x->blobs[pick(r, x->nblobs)];
-	if (!b->len)
+	if (!b->len || b == avoid)
 		return -ENOENT;
+	if (used)
+		*used = b;
 	w = elem_width(b->len);
 	if (w > 1 && !pick(r, 4))
 		w = 1;		/* a byte of a wider field or array */
@@ -413,16 +420,46 @@ static int mutate_elem(struct rng *r, struct hm_stream *s, long i,
 	return 0;
 }
 
+static int mutate_elem(struct rng *r, struct hm_stream *s, long i,
+		       struct hm_case *c, bool bitflips)
+{
+	return mutate_blob_elem(r, s, i, c, bitflips, NULL, NULL);
+}
+
 /* ---- the classes ---- */
 
 static const char * const dev_names[] = {
 	"pit", "pic", "uart", "rtc", "ioapic", "lapic",
 };
 
+/*
+ * One field, or (a third of the time) two or three fields of the same
+ * context: states no single change reaches, such as a FIFO head and count
+ * that are each in range but not together.
+ */
+static int mutate_fields(struct rng *r, struct hm_stream *s, long i,
+			 struct hm_case *c, bool bitflips)
+{
+	unsigned int k, n = pick(r, 3) ? 1 : 2 + pick(r, 2);
+	struct hm_blob *first = NULL;
+	struct hm_case one;
+	size_t used;
+	int ret = mutate_blob_elem(r, s, i, c, bitflips, NULL, &first);
+
+	for (k = 1; k < n && !ret; k++) {
+		if (mutate_blob_elem(r, s, i, &one, bitflips, first, NULL))
+			continue;
+		used = strlen(c->what);
+		snprintf(c->what + used, sizeof(c->what) - used, "; %s",
+			 one.what);
+	}
+	return ret;
+}
+
 static int mut_dev(struct rng *r, struct hm_stream *s, struct hm_case *c)
 {
-	return mutate_elem(r, s, pick_ctx(r, s, dev_names,
-					  ARRAY_SIZE(dev_names)), c, false);
+	return mutate_fields(r, s, pick_ctx(r, s, dev_names,
+					    ARRAY_SIZE(dev_names)), c, false);
 }
 
 static const char * const vcpu_names[] = { "core", "archdep" };
@@ -456,7 +493,7 @@ static int mut_reg(struct rng *r, struct hm_stream *s, struct hm_case *c)
 			  xsave_fields[k].w, v);
 		return 0;
 	}
-	return mutate_elem(r, s, i, c, true);
+	return mutate_fields(r, s, i, c, true);
 }
 
 static int mut_cfg(struct rng *r, struct hm_stream *s, struct hm_case *c)
