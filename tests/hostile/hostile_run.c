@@ -29,6 +29,8 @@
 #include "../selftests/vm_helpers.h"
 #include "mutate.h"
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
 #define SRC	"hs-src"
 #define TARGET	"hs-target"
 #define NEWVM	"hs-new"
@@ -104,7 +106,7 @@ static bool kmsg_bad(char *buf, size_t size)
 		if (n <= 0)
 			continue;	/* EPIPE: records overwritten; read on */
 		rec[n] = 0;
-		for (i = 0; i < sizeof(bad) / sizeof(bad[0]) && !found; i++) {
+		for (i = 0; i < ARRAY_SIZE(bad) && !found; i++) {
 			if (strstr(rec, bad[i])) {
 				snprintf(buf, size, "%s", strchr(rec, ';') ?
 					 strchr(rec, ';') + 1 : rec);
@@ -164,6 +166,39 @@ static void fail_case(u32 id, const struct hm_case *c, const char *why)
 	st[c->cls].failed++;
 	printf("# FAIL case %u seed 0x%llx class %s (%s): %s\n", id,
 	       (unsigned long long)seed, hm_class_name(c->cls), c->what, why);
+}
+
+/* Load case @id as a new VM: refused, nothing is left; else it steps. */
+static void create_case(u32 id, const struct hm_case *c, struct stats *s,
+			u64 steps)
+{
+	char why[512], msg[V3CHKPT_ERRMSG_MAX];
+	struct v3chkpt_vm_entry e;
+	int r;
+
+	r = vm_load(dev, NEWVM, CASEKEY, V3CHKPT_VM_LOAD_CREATE, NULL, msg);
+	if (r) {
+		s->c_refused++;
+		if (verbose)
+			printf("#   --create refused: %s: %s\n", strerror(-r),
+			       msg);
+		if (vm_entry(dev, NEWVM, &e) != -ENOENT)
+			fail_case(id, c, "a refused --create load left a VM behind");
+		return;
+	}
+	s->c_accepted++;
+	if (verbose)
+		printf("#   --create accepted\n");
+	spent(T_CREATE);
+	if (*step_clean(NEWVM, steps, why, sizeof(why)))
+		fail_case(id, c, why);
+	spent(T_STEP);
+	r = vm_destroy(dev, NEWVM);
+	if (r || vm_entry(dev, NEWVM, &e) != -ENOENT) {
+		snprintf(why, sizeof(why), "destroying %s: %s", NEWVM,
+			 strerror(-r));
+		fail_case(id, c, why);
+	}
 }
 
 /* One case against the target and with LOAD_CREATE. */
@@ -232,32 +267,10 @@ static void run_case(const struct hm_stream *base, u32 id, u64 steps,
 
 	spent(T_RESTORE);
 	/* As a new VM. */
-	if (c.big_mem) {
-		/* Issue 9 section 2: such a load may wake the OOM killer. */
-		s->c_skipped++;
-	} else if ((r = vm_load(dev, NEWVM, CASEKEY, V3CHKPT_VM_LOAD_CREATE,
-				NULL, msg))) {
-		s->c_refused++;
-		if (verbose)
-			printf("#   --create refused: %s: %s\n", strerror(-r),
-			       msg);
-		if (vm_entry(dev, NEWVM, &e) != -ENOENT)
-			fail_case(id, &c, "a refused --create load left a VM behind");
-	} else {
-		s->c_accepted++;
-		if (verbose)
-			printf("#   --create accepted\n");
-		spent(T_CREATE);
-		if (*step_clean(NEWVM, steps, why, sizeof(why)))
-			fail_case(id, &c, why);
-		spent(T_STEP);
-		r = vm_destroy(dev, NEWVM);
-		if (r || vm_entry(dev, NEWVM, &e) != -ENOENT) {
-			snprintf(why, sizeof(why), "destroying %s: %s", NEWVM,
-				 strerror(-r));
-			fail_case(id, &c, why);
-		}
-	}
+	if (c.big_mem)
+		s->c_skipped++;	/* issue 9 section 2: may wake the OOM killer */
+	else
+		create_case(id, &c, s, steps);
 	spent(T_CREATE);
 	if (kmsg_bad(log, sizeof(log))) {
 		snprintf(why, sizeof(why), "kernel log: %s", log);
@@ -267,8 +280,8 @@ static void run_case(const struct hm_stream *base, u32 id, u64 steps,
 
 int main(int argc, char **argv)
 {
-	u32 id, cases = argc > 1 ? strtoul(argv[1], NULL, 0) : 350;
-	u64 steps = argc > 3 ? strtoull(argv[3], NULL, 0) : 12;
+	u32 id, cases = 350;
+	u64 steps = 12;
 	struct v3chkpt_vm_config cfg = config();
 	struct v3chkpt_vm_digest d0, d;
 	struct v3chkpt_vm_entry list[LIST_MAX];
@@ -280,7 +293,13 @@ int main(int argc, char **argv)
 	u8 *orig;
 	int r, n, i;
 
-	seed = argc > 2 ? strtoull(argv[2], NULL, 0) : 0x5eed;
+	seed = 0x5eed;
+	if (argc > 1)
+		cases = strtoul(argv[1], NULL, 0);
+	if (argc > 2)
+		seed = strtoull(argv[2], NULL, 0);
+	if (argc > 3)
+		steps = strtoull(argv[3], NULL, 0);
 	verbose = getenv("HOSTILE_VERBOSE") && !strcmp(getenv("HOSTILE_VERBOSE"), "1");
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	dev = dev_fd();

@@ -507,6 +507,7 @@ static int mut_cfg(struct rng *r, struct hm_stream *s, struct hm_case *c)
 	static const u64 opts[] = {
 		1, 2, 4, 8, 3, 0xf, 0x10, 0x80000000, 0xffffffff,
 	};
+	static const u64 devs[] = { 0, 0x40, 0x7f, 1, 0x20 };
 	long i = pick_ctx(r, s, (const char * const[]){ "vm" }, 1);
 	struct hm_ctx *x;
 	struct hm_blob *b;
@@ -526,7 +527,7 @@ static int mut_cfg(struct rng *r, struct hm_stream *s, struct hm_case *c)
 		v = opts[pick(r, ARRAY_SIZE(opts))];
 	else if (!strcmp(b->tag, "devices") && pick(r, 3))
 		v = pick(r, 2) ? get_le(b->data, b->len) & ~(1ULL << pick(r, 6)) :
-				 (u64[]){ 0, 0x40, 0x7f, 1, 0x20 }[pick(r, 5)];
+				 devs[pick(r, ARRAY_SIZE(devs))];
 	else
 		v = interesting(r, get_le(b->data, b->len), b->len);
 	v &= width_mask(b->len);
@@ -603,8 +604,32 @@ static int mut_len(struct rng *r, struct hm_stream *s, struct hm_case *c)
 	case 2:
 	case 3:
 		old = b->len;
-		len = (u64[]){ 0, old - 1, old + 1, old / 2, old * 2, old + 8,
-			       old + 4096, old ? old - 8 : 8 }[pick(r, 8)];
+		switch (pick(r, 8)) {
+		case 0:
+			len = 0;
+			break;
+		case 1:
+			len = old - 1;
+			break;
+		case 2:
+			len = old / 2;
+			break;
+		case 3:
+			len = old * 2;
+			break;
+		case 4:
+			len = old + 8;
+			break;
+		case 5:
+			len = old + 4096;
+			break;
+		case 6:
+			len = old - 8;
+			break;
+		default:
+			len = old + 1;
+			break;
+		}
 		if (len == old || len > old + 4096)
 			len = old + 1;
 		if (resize(b, len))

@@ -18,6 +18,7 @@
 #include "mutate.h"
 
 #define CASES_PER_CLASS	200
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 static int read_file(const char *path, u8 **buf, size_t *len)
 {
@@ -169,7 +170,7 @@ static int synthetic_vm(u8 **out, size_t *len)
 	}
 	for (k = 0; k < 2; k++) {
 		v3c_writer_ctx_begin(&w, "core", k, 1, 0);
-		for (i = 0; i < sizeof(regs) / sizeof(regs[0]); i++)
+		for (i = 0; i < ARRAY_SIZE(regs); i++)
 			blob64(&w, regs[i], i * 0x1111 + k);
 		v3c_writer_ctx_end(&w);
 		v3c_writer_ctx_begin(&w, "archdep", k, 1, 0);
