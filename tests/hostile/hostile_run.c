@@ -10,7 +10,8 @@
  * memory store and loads it
  *   - into a paused target VM of the same configuration: a refusal must
  *     leave the target's digest and state as they were; an acceptance must
- *     step STEPS steps without a vCPU fault (the target is then restored);
+ *     step STEPS steps without a vCPU fault, and the VM must then save and
+ *     load its own checkpoint (the target is then restored);
  *   - with LOAD_CREATE as a new VM: a refusal must leave no VM behind; an
  *     acceptance must step without a fault, and is then destroyed.
  * Any kernel log line of a warning, a sanitizer report or a vCPU fault
@@ -36,6 +37,7 @@
 #define NEWVM	"hs-new"
 #define ORIG	"hs-orig"
 #define CASEKEY	"hs-case"
+#define RESAVE	"hs-resave"
 
 static int dev;
 static int kmsg = -1;
@@ -50,10 +52,11 @@ static struct stats st[HM_NCLASSES];
 static u64 seed;
 
 /* Seconds spent per phase, to keep the stage's time in view. */
-enum { T_GEN, T_LOAD, T_DIGEST, T_STEP, T_RESTORE, T_CREATE, T_NR };
+enum { T_GEN, T_LOAD, T_DIGEST, T_STEP, T_RESAVE, T_RESTORE, T_CREATE, T_NR };
 static const char * const t_names[T_NR] = {
 	"generate+import", "target loads", "digests", "steps",
-	"restores", "--create loads+destroys",
+	"saves and loads of accepted states", "restores",
+	"--create loads+destroys",
 };
 static double t_spent[T_NR];
 
@@ -255,6 +258,25 @@ static void run_case(const struct hm_stream *base, u32 id, u64 steps,
 		if (*step_clean(TARGET, steps, why, sizeof(why)))
 			fail_case(id, &c, why);
 		spent(T_STEP);
+		/*
+		 * What a load accepts and a step makes of it, a save writes
+		 * and a load accepts again: no VM becomes unrestorable.
+		 */
+		r = vm_save(dev, TARGET, RESAVE, 0);
+		if (r) {
+			snprintf(why, sizeof(why), "saving it again: %s",
+				 strerror(-r));
+			fail_case(id, &c, why);
+		} else {
+			r = vm_load(dev, TARGET, RESAVE, 0, NULL, msg);
+			if (r) {
+				snprintf(why, sizeof(why),
+					 "loading its own save: %s: %s",
+					 strerror(-r), msg);
+				fail_case(id, &c, why);
+			}
+		}
+		spent(T_RESAVE);
 		/* The next case starts from the saved state again. */
 		r = vm_load(dev, TARGET, ORIG, 0, NULL, msg);
 		if (r || vm_digest(dev, TARGET, &d) || !same_digest(&d, d0)) {
@@ -373,6 +395,7 @@ int main(int argc, char **argv)
 	vm_destroy(dev, TARGET);
 	mem_delete(dev, ORIG);
 	mem_delete(dev, CASEKEY);
+	mem_delete(dev, RESAVE);
 	hm_free(&base);
 	free(orig);
 	printf("# hostile: %u cases in %.0f s, %u failed\n", cases,
