@@ -5,7 +5,7 @@
 # memory; every checksum recomputed) into a paused target and with
 # --create.  One TAP line per mutation class; failing cases are named with
 # their seed and case number (reproduce with build/vm_mutate gen).
-hostile_cases=${hostile_cases:-350}
+hostile_cases=${hostile_cases:-210}
 hostile_seed=0x5eed
 /hostile_run "$hostile_cases" "$hostile_seed" > /tmp/hostile.out 2>&1
 hostile_rc=$?
