@@ -3,8 +3,11 @@
  * hostile_run: load hostile VM checkpoints into the module (the guest half
  * of tests/qemu/kstage-hostile.sh; the cases come from mutate.c).
  *
- *   hostile_run [CASES [SEED [STEPS [SECONDS]]]]
+ *   hostile_run [CASES [SEED [STEPS [SECONDS [FIRST]]]]]
  *
+ * runs cases FIRST..FIRST+CASES-1 (so `hostile_run 1 SEED 12 60 N` with
+ * HOSTILE_VERBOSE=1 replays case N alone: the VM saved is the same each
+ * time, the workload being deterministic).
  * Saves a small stepped VM, checks that the generator re-encodes it byte
  * for byte, then for each case: imports the mutated stream into the
  * memory store and loads it
@@ -304,7 +307,7 @@ static void run_case(const struct hm_stream *base, u32 id, u64 steps,
 
 int main(int argc, char **argv)
 {
-	u32 id, cases = 350;
+	u32 id, first = 0, cases = 350;
 	u64 steps = 12;
 	double budget = 230;
 	struct v3chkpt_vm_config cfg = config();
@@ -327,6 +330,8 @@ int main(int argc, char **argv)
 		steps = strtoull(argv[3], NULL, 0);
 	if (argc > 4)
 		budget = strtod(argv[4], NULL);
+	if (argc > 5)
+		first = strtoul(argv[5], NULL, 0);
 	verbose = getenv("HOSTILE_VERBOSE") && !strcmp(getenv("HOSTILE_VERBOSE"), "1");
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	dev = dev_fd();
@@ -377,8 +382,9 @@ int main(int argc, char **argv)
 
 	printf("# hostile: %u cases, seed 0x%llx, %llu steps after each accepted load\n",
 	       cases, (unsigned long long)seed, (unsigned long long)steps);
-	for (id = 0; id < cases && now() - t0 < budget; id++)
+	for (id = first; id - first < cases && now() - t0 < budget; id++)
 		run_case(&base, id, steps, &d0);
+	id -= first;	/* cases run */
 	if (id < cases)
 		printf("# hostile: time budget of %.0f s reached: %u of %u cases run\n",
 		       budget, id, cases);
