@@ -472,6 +472,14 @@ static const struct { u16 off, w; const char *what; } xsave_fields[] = {
 	{ 576, 8, "YMM0_H" },
 };
 
+static const char * const key_regs[] = {
+	"rip", "rflags", "cr0", "cr3", "cr4", "cr8", "efer", "dr7",
+	"cs.attr", "cs.limit", "ss.attr", "tr.attr", "tr.selector",
+	"ldtr.attr", "fs.base", "gs.base", "gdtr.base", "idtr.limit",
+	"msr.lstar", "msr.sfmask", "msr.sysenter_cs", "apic_base", "xcr0",
+	"tsc",
+};
+
 static int mut_reg(struct rng *r, struct hm_stream *s, struct hm_case *c)
 {
 	long i = pick_ctx(r, s, vcpu_names, ARRAY_SIZE(vcpu_names));
@@ -481,6 +489,15 @@ static int mut_reg(struct rng *r, struct hm_stream *s, struct hm_case *c)
 
 	if (i < 0)
 		return -ENOENT;
+	/* Half the time, a register a VM entry checks. */
+	b = find_blob(&s->ctxs[i], key_regs[pick(r, ARRAY_SIZE(key_regs))]);
+	if (b && b->len && b->len <= 8 && pick(r, 2)) {
+		old = get_le(b->data, b->len);
+		v = pick(r, 2) ? old ^ (1ULL << pick(r, 8 * b->len)) :
+				 interesting(r, old, b->len);
+		set_field(c, &s->ctxs[i], b, 0, b->len, v);
+		return 0;
+	}
 	b = find_blob(&s->ctxs[i], "xsave");
 	if (b && !pick(r, 4)) {
 		k = pick(r, ARRAY_SIZE(xsave_fields));
