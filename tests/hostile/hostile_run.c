@@ -217,6 +217,7 @@ static void run_case(const struct hm_stream *base, u32 id, u64 steps,
 	struct v3chkpt_vm_digest d;
 	struct v3chkpt_vm_entry e;
 	struct hm_case c;
+	bool restored = false;
 	struct stats *s;
 	size_t len;
 	u8 *buf;
@@ -258,6 +259,8 @@ static void run_case(const struct hm_stream *base, u32 id, u64 steps,
 		else if (vm_entry(dev, TARGET, &e) ||
 			 e.state != V3CHKPT_VM_PAUSED || e.error)
 			fail_case(id, &c, "a refused load changed the target's state");
+		else
+			restored = true;
 	} else {
 		s->t_accepted++;
 		if (*step_clean(TARGET, steps, why, sizeof(why)))
@@ -282,7 +285,9 @@ static void run_case(const struct hm_stream *base, u32 id, u64 steps,
 			}
 		}
 		spent(T_RESAVE);
-		/* The next case starts from the saved state again. */
+	}
+	/* The next case starts from the saved state again. */
+	if (!restored) {
 		r = vm_load(dev, TARGET, ORIG, 0, NULL, msg);
 		if (r || vm_digest(dev, TARGET, &d) || !same_digest(&d, d0)) {
 			snprintf(why, sizeof(why),
@@ -291,7 +296,6 @@ static void run_case(const struct hm_stream *base, u32 id, u64 steps,
 			fail_case(id, &c, why);
 		}
 	}
-
 	spent(T_RESTORE);
 	/* As a new VM. */
 	if (c.big_mem)
