@@ -379,8 +379,8 @@ int main(int argc, char **argv)
 	r = r ?: vm_digest(dev, TARGET, &d0);
 	r = r ?: vm_digest(dev, SRC, &d);
 	check(!r && same_digest(&d, &d0),
-	      "hostile: a target loaded from the saved VM has its digest (%s)",
-	      strerror(-r));
+	      "hostile: a target loaded from the saved VM has its digest%s%s",
+	      r ? ": " : "", r ? strerror(-r) : "");
 	if (r)
 		return 1;
 
