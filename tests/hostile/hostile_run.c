@@ -7,7 +7,12 @@
  *
  * runs cases FIRST..FIRST+CASES-1 (so `hostile_run 1 SEED 12 60 N` with
  * HOSTILE_VERBOSE=1 replays case N alone: the VM saved is the same each
- * time, the workload being deterministic).
+ * time, the workload being deterministic).  The same VM from the CLI,
+ * for `vm_mutate gen FILE SEED N OUT`:
+ *   v3chkpt vm create hs-src --mem 64M --vcpus 2 --workload \
+ *	ws=64,accesses=16,io_every=1,pace_us=1,seed=7
+ *   v3chkpt vm step hs-src 40; v3chkpt save hs-src memory:hs-orig
+ *   v3chkpt export memory:hs-orig FILE
  * Saves a small stepped VM, checks that the generator re-encodes it byte
  * for byte, then for each case: imports the mutated stream into the
  * memory store and loads it
