@@ -34,7 +34,7 @@ tools: $(BUILD)/v3chkpt
 
 tests: tools $(BUILD)/codec_test $(BUILD)/slurp_test $(BUILD)/v3chkpt_test $(BUILD)/vm_test $(BUILD)/store_test $(BUILD)/vm_stream_test \
 	$(BUILD)/fuzz_reader $(BUILD)/compat32_test $(OLD_STREAMS) \
-	$(BUILD)/race_test
+	$(BUILD)/race_test $(BUILD)/vm_mutate $(BUILD)/hostile_run
 
 # Static, so they run in the busybox initramfs as they are.
 $(BUILD)/v3chkpt: $(CLI_SRCS) userspace/cli.h include/v3chkpt/*.h include/uapi/linux/v3chkpt.h
@@ -50,6 +50,20 @@ $(BUILD)/slurp_test: tests/userspace/slurp_test.c userspace/slurp.c userspace/cl
 	@mkdir -p $(BUILD)
 	$(CC) $(UCFLAGS) -fsanitize=address,undefined -o $@ tests/userspace/slurp_test.c \
 		userspace/slurp.c
+
+# Hostile checkpoints: the generator (tested on the host) and the guest
+# driver that loads every case (tests/qemu/kstage-hostile.sh).
+HOSTILE := tests/hostile/mutate.c tests/hostile/mutate.h
+$(BUILD)/vm_mutate: tests/hostile/vm_mutate.c $(HOSTILE) $(CODEC) include/v3chkpt/*.h
+	@mkdir -p $(BUILD)
+	$(CC) $(UCFLAGS) -fsanitize=address,undefined -o $@ tests/hostile/vm_mutate.c \
+		tests/hostile/mutate.c $(CODEC) $(ULDLIBS)
+
+$(BUILD)/hostile_run: tests/hostile/hostile_run.c $(HOSTILE) $(CODEC) include/v3chkpt/*.h \
+		tests/selftests/helpers.h tests/selftests/vm_helpers.h include/uapi/linux/v3chkpt.h
+	@mkdir -p $(BUILD)
+	$(CC) $(UCFLAGS) -Wno-format-truncation -static -o $@ tests/hostile/hostile_run.c \
+		tests/hostile/mutate.c $(CODEC) $(ULDLIBS)
 
 # Codec built with V3C_FUZZING: checksums pass, so the parsers get fuzzed.
 $(BUILD)/fuzz_reader: tests/fuzz/fuzz_reader.c $(CODEC) include/v3chkpt/*.h

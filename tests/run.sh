@@ -69,6 +69,15 @@ if [ -x build/slurp_test ]; then
 	count "$out/slurp.tap"
 fi
 
+# 1a. and the hostile-checkpoint generator (its guest stage is
+# tests/qemu/kstage-hostile.sh): unmutated streams re-encode byte for byte,
+# every case decodes with its checksums recomputed and reproduces
+if [ -x build/vm_mutate ]; then
+	build/vm_mutate --self-test > "$out/vm_mutate.tap" 2>&1 ||
+		echo "not ok 999 vm_mutate --self-test exited with status $?" >> "$out/vm_mutate.tap"
+	count "$out/vm_mutate.tap"
+fi
+
 # 1b. 30 s of libFuzzer on the reader (codec built with V3C_FUZZING)
 if [ -x build/fuzz_reader ]; then
 	mkdir -p build/fuzz/seed build/fuzz/work
@@ -122,7 +131,7 @@ else
 	   build_module "$kdir" "$root/build/kunit"; then
 		log "KUnit in QEMU (TCG, KASAN + lockdep)"
 		# Files the userspace stages (tests/qemu/kstage-*.sh) need.
-		kstage_files=(build/v3chkpt build/race_test)
+		kstage_files=(build/v3chkpt build/race_test build/hostile_run)
 		for f in tests/qemu/kstage-*.sh; do
 			[ -f "$f" ] && kstage_files+=("$f")
 		done

@@ -381,7 +381,7 @@ static void net_corrupt_frame(struct kunit *test)
 	s32 status = 0;
 
 	KUNIT_ASSERT_NOT_NULL(test, j);
-	KUNIT_EXPECT_EQ(test, net_raw_connect(&c, url), 0);
+	KUNIT_ASSERT_EQ(test, net_raw_connect(&c, url), 0);
 	KUNIT_EXPECT_EQ(test, net_raw_stream_hdr(&c), 0);
 	KUNIT_EXPECT_EQ(test, net_raw_flipped_frame(&c), 0);
 	/* the store itself refused it, and said so */
@@ -404,7 +404,7 @@ static void net_bad_frame_type(struct kunit *test)
 	s32 status = 0;
 
 	KUNIT_ASSERT_NOT_NULL(test, j);
-	KUNIT_EXPECT_EQ(test, net_raw_connect(&c, "connect:[::1]:47113"), 0);
+	KUNIT_ASSERT_EQ(test, net_raw_connect(&c, "connect:[::1]:47113"), 0);
 	KUNIT_EXPECT_EQ(test, v3_net_send_frame(&c, 9, &junk, 4), 0);
 	KUNIT_EXPECT_EQ(test, net_raw_ack(&c, &status), 0);
 	KUNIT_EXPECT_EQ(test, status, -EPROTO);
@@ -443,7 +443,7 @@ static void net_bad_frame_lengths(struct kunit *test)
 		snprintf(curl, sizeof(curl), "connect:127.0.0.1:%zu", 47140 + i);
 		j = net_job_start(&load);
 		KUNIT_ASSERT_NOT_NULL(test, j);
-		KUNIT_EXPECT_EQ(test, net_raw_connect(&c, curl), 0);
+		KUNIT_ASSERT_EQ(test, net_raw_connect(&c, curl), 0);
 		KUNIT_EXPECT_EQ(test, v3_net_send(&c, &v, 1), 0);
 		v3_net_conn_close(&c);
 		net_job_wait(test, j, &load);
@@ -473,7 +473,7 @@ static void net_abort_errno_is_fixed(struct kunit *test)
 		snprintf(curl, sizeof(curl), "connect:127.0.0.1:%zu", 47160 + i);
 		j = net_job_start(&load);
 		KUNIT_ASSERT_NOT_NULL(test, j);
-		KUNIT_EXPECT_EQ(test, net_raw_connect(&c, curl), 0);
+		KUNIT_ASSERT_EQ(test, net_raw_connect(&c, curl), 0);
 		KUNIT_EXPECT_EQ(test, net_raw_stream_hdr(&c), 0);
 		KUNIT_EXPECT_EQ(test, v3_net_send_frame(&c, V3_NET_ABORT, &st,
 							sizeof(st)), 0);
@@ -530,7 +530,7 @@ static void net_ack_errno_is_fixed(struct kunit *test)
 		snprintf(curl, sizeof(curl), "connect:127.0.0.1:%zu,timeout=5", 47170 + i);
 		j = net_job_start(&save);
 		KUNIT_ASSERT_NOT_NULL(test, j);
-		KUNIT_EXPECT_EQ(test, net_raw_listen_until_end(&c, lurl), 0);
+		KUNIT_ASSERT_EQ(test, net_raw_listen_until_end(&c, lurl), 0);
 		KUNIT_EXPECT_EQ(test, v3_net_send_frame(&c, V3_NET_ACK, &st,
 							sizeof(st)), 0);
 		net_job_wait(test, j, &save);
@@ -569,7 +569,7 @@ static void net_huge_blob_refused(struct kunit *test)
 
 	j = net_job_start(&load);
 	KUNIT_ASSERT_NOT_NULL(test, j);
-	KUNIT_EXPECT_EQ(test, net_raw_connect(&c, "connect:127.0.0.1:47180"), 0);
+	KUNIT_ASSERT_EQ(test, net_raw_connect(&c, "connect:127.0.0.1:47180"), 0);
 	KUNIT_EXPECT_EQ(test, v3_net_send_frame(&c, V3_NET_DATA, b.p, b.len), 0);
 	KUNIT_EXPECT_EQ(test, v3_net_send_frame(&c, V3_NET_DATA, rec,
 						sizeof(rec)), 0);
@@ -589,7 +589,7 @@ static void net_peer_quiet_then_gone(struct kunit *test)
 	struct v3_net_conn c = { };
 
 	KUNIT_ASSERT_NOT_NULL(test, j);
-	KUNIT_EXPECT_EQ(test, net_raw_connect(&c, "connect:127.0.0.1:47114"), 0);
+	KUNIT_ASSERT_EQ(test, net_raw_connect(&c, "connect:127.0.0.1:47114"), 0);
 	net_job_wait(test, j, &load);
 	v3_net_conn_close(&c);
 	KUNIT_EXPECT_EQ(test, load.open_ret, -ETIMEDOUT);
@@ -599,7 +599,7 @@ static void net_peer_quiet_then_gone(struct kunit *test)
 	j = net_job_start(&load);
 	KUNIT_ASSERT_NOT_NULL(test, j);
 	memset(&c, 0, sizeof(c));
-	KUNIT_EXPECT_EQ(test, net_raw_connect(&c, "connect:127.0.0.1:47115"), 0);
+	KUNIT_ASSERT_EQ(test, net_raw_connect(&c, "connect:127.0.0.1:47115"), 0);
 	KUNIT_EXPECT_EQ(test, net_raw_stream_hdr(&c), 0);
 	v3_net_conn_close(&c);
 	net_job_wait(test, j, &load);
@@ -643,7 +643,7 @@ static void net_killed_while_waiting(struct kunit *test)
 	load.url = "listen:127.0.0.1:47117,timeout=30";
 	j = net_job_start_task(&load, &t);
 	KUNIT_ASSERT_NOT_NULL(test, j);
-	KUNIT_EXPECT_EQ(test, net_raw_connect(&c, "connect:127.0.0.1:47117"), 0);
+	KUNIT_ASSERT_EQ(test, net_raw_connect(&c, "connect:127.0.0.1:47117"), 0);
 	net_kill(test, j, t, &load);
 	KUNIT_EXPECT_EQ(test, load.open_ret, -EINTR);
 	v3_net_conn_close(&c);
