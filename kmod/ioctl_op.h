@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * ioctl dispatch by table, one table per fd type indexed by command
- * number, in the style of
- * iommufd's IOCTL_OP: each row names the command, its handler, its
- * argument struct and the struct's first version (by offsetofend), and
- * the generic code copies the argument in with v3_get_arg().  A new
- * command is one row.
+ * ioctl dispatch by table: one table per fd type, indexed by command
+ * number, in the style of iommufd's IOCTL_OP.  Each row names the
+ * command, its handler, its argument struct and the end of the struct's
+ * first version (offsetofend); the generic code copies the argument in
+ * with v3_get_arg().  A new command is one row.
  */
 #ifndef _V3CHKPT_IOCTL_OP_H
 #define _V3CHKPT_IOCTL_OP_H
@@ -47,15 +46,15 @@ union v3_ucmd_buffer {
 };
 
 #define __V3_IOCTL_OP(_ioctl, _fn, _size, _min, _anyone)		\
-	[_IOC_NR(_ioctl)] = {					\
+	[_IOC_NR(_ioctl)] = {						\
 		.size = (_size),					\
 		.min_size = (_min),					\
 		.anyone = (_anyone),					\
 		.execute = (_fn),					\
 	}
 
-#define __V3_IOCTL_OP_STRUCT(_ioctl, _fn, _struct, _last, _anyone) \
-	__V3_IOCTL_OP(_ioctl, _fn, sizeof(_struct) +		\
+#define __V3_IOCTL_OP_STRUCT(_ioctl, _fn, _struct, _last, _anyone)	\
+	__V3_IOCTL_OP(_ioctl, _fn, sizeof(_struct) +			\
 		      BUILD_BUG_ON_ZERO(sizeof(union v3_ucmd_buffer) <	\
 					sizeof(_struct)),		\
 		      offsetofend(_struct, _last), _anyone)
@@ -65,11 +64,11 @@ union v3_ucmd_buffer {
 	__V3_IOCTL_OP_STRUCT(_ioctl, _fn, _struct, _last, false)
 
 /* The same, open to callers without CAP_SYS_ADMIN. */
-#define V3_IOCTL_OP_ANYONE(_ioctl, _fn, _struct, _last)		\
+#define V3_IOCTL_OP_ANYONE(_ioctl, _fn, _struct, _last)			\
 	__V3_IOCTL_OP_STRUCT(_ioctl, _fn, _struct, _last, true)
 
 /* A command with no argument: arg must be 0 (else -EINVAL). */
-#define V3_IOCTL_OP_NOARG(_ioctl, _fn)				\
+#define V3_IOCTL_OP_NOARG(_ioctl, _fn)					\
 	__V3_IOCTL_OP(_ioctl, _fn, 0, 0, false)
 
 /*

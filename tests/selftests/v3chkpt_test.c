@@ -314,7 +314,7 @@ TEST_F(dev, every_command_size_below_ver0_einval)
 
 	s = sess(self->fd, "memory", "ver0", V3CHKPT_MODE_SAVE);
 	ASSERT_LE(0, s);
-	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(cmds); i++) {
 		fd = cmds[i].on_sess ? s : self->fd;
 		buf[0] = cmds[i].ver0 - 1;
 		EXPECT_EQ(-EINVAL, ret_errno(ioctl(fd, cmds[i].cmd, buf)))
@@ -342,11 +342,11 @@ TEST_F(dev, unknown_numbers_enotty_on_each_fd)
 	s = sess(self->fd, "memory", "nr", V3CHKPT_MODE_SAVE);
 	ASSERT_LE(0, s);
 	buf[0] = 64;
-	for (i = 0; i < sizeof(dev_nr) / sizeof(dev_nr[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(dev_nr); i++)
 		EXPECT_EQ(-ENOTTY, ret_errno(ioctl(self->fd,
 			_IOWR(V3CHKPT_IOC_MAGIC, dev_nr[i], uint64_t[8]), buf)))
 			TH_LOG("device nr 0x%02x", dev_nr[i]);
-	for (i = 0; i < sizeof(sess_nr) / sizeof(sess_nr[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(sess_nr); i++)
 		EXPECT_EQ(-ENOTTY, ret_errno(ioctl(s,
 			_IOWR(V3CHKPT_IOC_MAGIC, sess_nr[i], uint64_t[8]), buf)))
 			TH_LOG("session nr 0x%02x", sess_nr[i]);
