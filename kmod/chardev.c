@@ -10,77 +10,68 @@
 #include <uapi/linux/v3chkpt.h>
 #include <v3chkpt/format.h>
 #include "internal.h"
-#include "uarg.h"
+#include "ioctl_op.h"
 #include "vm/vm.h"
 
-static int v3_ioc_version(unsigned long arg)
+static int v3_ioc_version(struct v3_ucmd *ucmd)
 {
-	struct v3chkpt_version v;
-	u32 usize;
-	int ret;
+	struct v3chkpt_version *v = ucmd->cmd;
 
-	ret = v3_get_arg(&v, sizeof(v), V3CHKPT_VERSION_SIZE_VER0, arg, &usize);
-	if (ret)
-		return ret;
-	if (v.flags || v.reserved0)
+	if (v->flags || v->reserved0)
 		return -EINVAL;
-	memset(&v, 0, sizeof(v));
-	v.size = sizeof(v);
-	v.abi_version = V3CHKPT_ABI_VERSION;
-	v.format_major = V3C_FORMAT_MAJOR;
-	v.format_minor = V3C_FORMAT_MINOR;
-	v.features = V3CHKPT_FEAT_MEMORY_STORE | V3CHKPT_FEAT_SESSIONS |
-		     V3CHKPT_FEAT_RAW_STREAM | V3CHKPT_FEAT_VM;
-	strscpy(v.module_version, V3CHKPT_PRODUCER, sizeof(v.module_version));
-	if (copy_to_user((void __user *)arg, &v, min_t(u32, usize, sizeof(v))))
+	memset(v, 0, sizeof(*v));
+	v->size = sizeof(*v);
+	v->abi_version = V3CHKPT_ABI_VERSION;
+	v->format_major = V3C_FORMAT_MAJOR;
+	v->format_minor = V3C_FORMAT_MINOR;
+	v->features = V3CHKPT_FEAT_MEMORY_STORE | V3CHKPT_FEAT_SESSIONS |
+		      V3CHKPT_FEAT_RAW_STREAM | V3CHKPT_FEAT_VM;
+	strscpy(v->module_version, V3CHKPT_PRODUCER, sizeof(v->module_version));
+	if (copy_to_user(ucmd->ubuffer, v,
+			 min_t(u32, ucmd->user_size, sizeof(*v))))
 		return -EFAULT;
 	return 0;
 }
 
-static int v3_ioc_open(unsigned long arg)
+static int v3_ioc_open(struct v3_ucmd *ucmd)
 {
+	struct v3chkpt_open *o = ucmd->cmd;
 	char store[V3CHKPT_STORE_MAX];
-	struct v3chkpt_open o;
 	char *url;
 	int ret;
 
-	ret = v3_get_arg(&o, sizeof(o), V3CHKPT_OPEN_SIZE_VER0, arg, NULL);
-	if (ret)
-		return ret;
-	if (o.flags || o.reserved0 || !v3_zeroed(o.reserved, 2))
+	if (o->flags || o->reserved0 || !v3_zeroed(o->reserved, 2))
 		return -EINVAL;
-	if (o.mode < V3CHKPT_MODE_SAVE || o.mode > V3CHKPT_MODE_IMPORT)
+	if (o->mode < V3CHKPT_MODE_SAVE || o->mode > V3CHKPT_MODE_IMPORT)
 		return -EINVAL;
-	ret = v3_get_str(store, sizeof(store), o.store);
+	ret = v3_get_str(store, sizeof(store), o->store);
 	if (ret)
 		return ret;
 	url = kmalloc(V3CHKPT_URL_MAX, GFP_KERNEL);
 	if (!url)
 		return -ENOMEM;
-	ret = v3_get_str(url, V3CHKPT_URL_MAX, o.url);
+	ret = v3_get_str(url, V3CHKPT_URL_MAX, o->url);
 	if (!ret)
-		ret = v3_session_open(store, url, o.mode);
+		ret = v3_session_open(store, url, o->mode);
 	kfree_sensitive(url);	/* a net URL may carry a key */
 	return ret;
 }
 
-static int v3_ioc_mem_list(unsigned long arg)
+static int v3_ioc_mem_list(struct v3_ucmd *ucmd)
 {
-	struct v3chkpt_mem_list l;
+	struct v3chkpt_mem_list __user *uarg = ucmd->ubuffer;
+	struct v3chkpt_mem_list *l = ucmd->cmd;
 	struct v3_memstore_info *info;
 	struct v3chkpt_mem_entry e;
 	unsigned int i, n;
 	int total, ret;
 
-	ret = v3_get_arg(&l, sizeof(l), V3CHKPT_MEM_LIST_SIZE_VER0, arg, NULL);
-	if (ret)
-		return ret;
-	if (l.flags || !v3_zeroed(l.reserved, 2))
+	if (l->flags || !v3_zeroed(l->reserved, 2))
 		return -EINVAL;
-	if (l.capacity && !l.entries)
+	if (l->capacity && !l->entries)
 		return -EFAULT;
 	total = v3_memstore_list(NULL, 0);
-	n = min_t(u32, l.capacity, total);
+	n = min_t(u32, l->capacity, total);
 	info = kvcalloc(n ? n : 1, sizeof(*info), GFP_KERNEL);
 	if (!info)
 		return -ENOMEM;
@@ -92,65 +83,91 @@ static int v3_ioc_mem_list(unsigned long arg)
 		strscpy(e.name, info[i].name, sizeof(e.name));
 		e.bytes = info[i].bytes;
 		e.created_ns = info[i].created_ns;
-		if (copy_to_user(u64_to_user_ptr(l.entries) + i * sizeof(e),
+		if (copy_to_user(u64_to_user_ptr(l->entries) + i * sizeof(e),
 				 &e, sizeof(e)))
 			ret = -EFAULT;
 	}
 	kvfree(info);
 	if (ret)
 		return ret;
-	l.count = total;
-	if (put_user(l.count, &((struct v3chkpt_mem_list __user *)arg)->count))
+	l->count = total;
+	if (put_user(l->count, &uarg->count))
 		return -EFAULT;
 	return 0;
 }
 
-static int v3_ioc_mem_delete(unsigned long arg)
+static int v3_ioc_mem_delete(struct v3_ucmd *ucmd)
 {
-	struct v3chkpt_mem_delete d;
+	struct v3chkpt_mem_delete *d = ucmd->cmd;
 	char name[V3CHKPT_NAME_MAX];
 	int ret;
 
-	ret = v3_get_arg(&d, sizeof(d), V3CHKPT_MEM_DELETE_SIZE_VER0, arg,
-			 NULL);
-	if (ret)
-		return ret;
-	if (d.flags || !v3_zeroed(d.reserved, 2))
+	if (d->flags || !v3_zeroed(d->reserved, 2))
 		return -EINVAL;
-	ret = v3_get_str(name, sizeof(name), d.name);
+	ret = v3_get_str(name, sizeof(name), d->name);
 	if (ret)
 		return ret;
 	return v3_memstore_delete(name);
 }
 
+/* The first version of each struct, as the uapi header states it. */
+static_assert(V3CHKPT_VERSION_SIZE_VER0 ==
+	      offsetofend(struct v3chkpt_version, module_version));
+static_assert(V3CHKPT_OPEN_SIZE_VER0 ==
+	      offsetofend(struct v3chkpt_open, reserved));
+static_assert(V3CHKPT_MEM_LIST_SIZE_VER0 ==
+	      offsetofend(struct v3chkpt_mem_list, reserved));
+static_assert(V3CHKPT_MEM_DELETE_SIZE_VER0 ==
+	      offsetofend(struct v3chkpt_mem_delete, reserved));
+static_assert(V3CHKPT_VM_CREATE_SIZE_VER0 ==
+	      offsetofend(struct v3chkpt_vm_create, reserved));
+static_assert(V3CHKPT_VM_LIST_SIZE_VER0 ==
+	      offsetofend(struct v3chkpt_vm_list, reserved));
+static_assert(V3CHKPT_VM_CTL_SIZE_VER0 ==
+	      offsetofend(struct v3chkpt_vm_ctl, reserved));
+static_assert(V3CHKPT_VM_DIGEST_SIZE_VER0 ==
+	      offsetofend(struct v3chkpt_vm_digest, reserved));
+static_assert(V3CHKPT_VM_XFER_SIZE_VER0 ==
+	      offsetofend(struct v3chkpt_vm_xfer, reserved));
+static_assert(V3CHKPT_VM_MAP_SIZE_VER0 ==
+	      offsetofend(struct v3chkpt_vm_map, reserved));
+
+/* /dev/v3chkpt, indexed by command number. */
+static const struct v3_ioctl_op v3_dev_ops[] = {
+	V3_IOCTL_OP_ANYONE(V3CHKPT_IOC_VERSION, v3_ioc_version,
+			   struct v3chkpt_version, module_version),
+	V3_IOCTL_OP(V3CHKPT_IOC_OPEN, v3_ioc_open,
+		    struct v3chkpt_open, reserved),
+	V3_IOCTL_OP(V3CHKPT_IOC_MEM_LIST, v3_ioc_mem_list,
+		    struct v3chkpt_mem_list, reserved),
+	V3_IOCTL_OP(V3CHKPT_IOC_MEM_DELETE, v3_ioc_mem_delete,
+		    struct v3chkpt_mem_delete, reserved),
+	V3_IOCTL_OP(V3CHKPT_IOC_VM_CREATE, v3_vm_ioc_create,
+		    struct v3chkpt_vm_create, reserved),
+	V3_IOCTL_OP(V3CHKPT_IOC_VM_LIST, v3_vm_ioc_list,
+		    struct v3chkpt_vm_list, reserved),
+	V3_IOCTL_OP(V3CHKPT_IOC_VM_CTL, v3_vm_ioc_ctl,
+		    struct v3chkpt_vm_ctl, reserved),
+	V3_IOCTL_OP(V3CHKPT_IOC_VM_DIGEST, v3_vm_ioc_digest,
+		    struct v3chkpt_vm_digest, reserved),
+	V3_IOCTL_OP(V3CHKPT_IOC_VM_SAVE, v3_vm_ioc_save,
+		    struct v3chkpt_vm_xfer, reserved),
+	V3_IOCTL_OP(V3CHKPT_IOC_VM_LOAD, v3_vm_ioc_load,
+		    struct v3chkpt_vm_xfer, reserved),
+	V3_IOCTL_OP(V3CHKPT_IOC_VM_MAP, v3_vm_ioc_map,
+		    struct v3chkpt_vm_map, reserved),
+};
+
 static long v3_dev_ioctl(struct file *file, unsigned int cmd,
 			 unsigned long arg)
 {
-	if (_IOC_TYPE(cmd) != V3CHKPT_IOC_MAGIC)
+	const struct v3_ioctl_op *op = v3_ioctl_find(v3_dev_ops, cmd);
+
+	if (!op)
 		return -ENOTTY;
-	switch (_IOC_NR(cmd)) {
-	case _IOC_NR(V3CHKPT_IOC_VERSION):
-		return v3_ioc_version(arg);
-	case _IOC_NR(V3CHKPT_IOC_OPEN):
-	case _IOC_NR(V3CHKPT_IOC_MEM_LIST):
-	case _IOC_NR(V3CHKPT_IOC_MEM_DELETE):
-	case _IOC_NR(V3CHKPT_IOC_VM_CREATE) ... _IOC_NR(V3CHKPT_IOC_VM_MAP):
-		break;
-	default:
-		return -ENOTTY;
-	}
-	if (!capable(CAP_SYS_ADMIN))
+	if (!op->anyone && !capable(CAP_SYS_ADMIN))
 		return -EPERM;
-	switch (_IOC_NR(cmd)) {
-	case _IOC_NR(V3CHKPT_IOC_OPEN):
-		return v3_ioc_open(arg);
-	case _IOC_NR(V3CHKPT_IOC_MEM_LIST):
-		return v3_ioc_mem_list(arg);
-	case _IOC_NR(V3CHKPT_IOC_MEM_DELETE):
-		return v3_ioc_mem_delete(arg);
-	default:
-		return v3_vm_ioctl(cmd, arg);
-	}
+	return v3_ioctl_call(op, NULL, arg);
 }
 
 static const struct file_operations v3_dev_fops = {

@@ -16,7 +16,7 @@
 #include <uapi/linux/v3chkpt.h>
 #include <v3chkpt/format.h>
 #include "internal.h"
-#include "uarg.h"
+#include "ioctl_op.h"
 
 #define V3_RAW_CHUNK	(64 * 1024)
 
@@ -32,17 +32,15 @@ struct v3_session {
 	void *bounce;
 };
 
-static int v3_sess_ctx_open(struct v3_session *s, unsigned long arg)
+static int v3_sess_ctx_open(struct v3_ucmd *ucmd)
 {
-	struct v3chkpt_ctx_open a;
+	struct v3chkpt_ctx_open *a = ucmd->cmd;
+	struct v3_session *s = ucmd->priv;
 	char name[V3C_NAME_MAX];
 	struct v3_chkpt_ctx *ctx;
 	int ret;
 
-	ret = v3_get_arg(&a, sizeof(a), V3CHKPT_CTX_OPEN_SIZE_VER0, arg, NULL);
-	if (ret)
-		return ret;
-	if ((a.flags & ~V3CHKPT_CTX_NEXT) || !v3_zeroed(a.reserved, 2))
+	if ((a->flags & ~V3CHKPT_CTX_NEXT) || !v3_zeroed(a->reserved, 2))
 		return -EINVAL;
 	if (!s->chkpt)
 		return -EBADF;
@@ -54,32 +52,32 @@ static int v3_sess_ctx_open(struct v3_session *s, unsigned long arg)
 	 * before a context is opened (a load's context, once opened, is
 	 * consumed).
 	 */
-	if (copy_to_user((void __user *)arg, &a, V3CHKPT_CTX_OPEN_SIZE_VER0))
+	if (copy_to_user(ucmd->ubuffer, a, V3CHKPT_CTX_OPEN_SIZE_VER0))
 		return -EFAULT;
-	if (a.flags & V3CHKPT_CTX_NEXT) {
+	if (a->flags & V3CHKPT_CTX_NEXT) {
 		if (s->mode != V3CHKPT_MODE_LOAD)
 			return -EBADF;
-		if (a.name_size < V3C_NAME_MAX)
+		if (a->name_size < V3C_NAME_MAX)
 			return -EINVAL;
-		if (clear_user(u64_to_user_ptr(a.name), V3C_NAME_MAX))
+		if (clear_user(u64_to_user_ptr(a->name), V3C_NAME_MAX))
 			return -EFAULT;
 		ctx = v3_chkpt_open_next_ctx(s->chkpt);
 	} else {
-		ret = v3_get_str(name, sizeof(name), a.name);
+		ret = v3_get_str(name, sizeof(name), a->name);
 		if (ret)
 			return ret;
-		ctx = v3_chkpt_open_ctx(s->chkpt, name, a.instance,
-					a.min_version, a.version);
+		ctx = v3_chkpt_open_ctx(s->chkpt, name, a->instance,
+					a->min_version, a->version);
 	}
 	if (IS_ERR(ctx))
 		return PTR_ERR(ctx);
 
-	a.instance = v3_chkpt_ctx_instance(ctx);
-	a.version = v3_chkpt_ctx_version(ctx);
-	if (((a.flags & V3CHKPT_CTX_NEXT) &&
-	     copy_to_user(u64_to_user_ptr(a.name), v3_chkpt_ctx_name(ctx),
+	a->instance = v3_chkpt_ctx_instance(ctx);
+	a->version = v3_chkpt_ctx_version(ctx);
+	if (((a->flags & V3CHKPT_CTX_NEXT) &&
+	     copy_to_user(u64_to_user_ptr(a->name), v3_chkpt_ctx_name(ctx),
 			  strlen(v3_chkpt_ctx_name(ctx)) + 1)) ||
-	    copy_to_user((void __user *)arg, &a, V3CHKPT_CTX_OPEN_SIZE_VER0)) {
+	    copy_to_user(ucmd->ubuffer, a, V3CHKPT_CTX_OPEN_SIZE_VER0)) {
 		/* Unmapped since the probe: the caller's own race. */
 		v3_chkpt_close_ctx(ctx);
 		return -EFAULT;
@@ -88,56 +86,98 @@ static int v3_sess_ctx_open(struct v3_session *s, unsigned long arg)
 	return 0;
 }
 
-static int v3_sess_blob(struct v3_session *s, unsigned int nr,
-			unsigned long arg)
+/* The checks every blob command makes first, in this order. */
+static int v3_sess_blob_tag(struct v3_session *s, struct v3chkpt_blob *b,
+			    char tag[V3C_NAME_MAX])
 {
-	struct v3chkpt_blob b;
-	char tag[V3C_NAME_MAX];
-	struct iov_iter iter;
-	struct iovec iov;
-	s64 len;
 	int ret;
 
-	ret = v3_get_arg(&b, sizeof(b), V3CHKPT_BLOB_SIZE_VER0, arg, NULL);
-	if (ret)
-		return ret;
-	if (b.flags || !v3_zeroed(b.reserved, 2))
+	if (b->flags || !v3_zeroed(b->reserved, 2))
 		return -EINVAL;
-	ret = v3_get_str(tag, sizeof(tag), b.tag);
+	ret = v3_get_str(tag, V3C_NAME_MAX, b->tag);
 	if (ret)
 		return ret;
 	if (!s->chkpt)
 		return -EBADF;
 	if (!s->ctx)
 		return -EBADFD;
-
-	if (nr == _IOC_NR(V3CHKPT_IOC_BLOB_LEN)) {
-		len = v3_chkpt_blob_len(s->ctx, tag);
-		if (len < 0)
-			return len;
-		b.len = len;
-		if (copy_to_user((void __user *)arg, &b, V3CHKPT_BLOB_SIZE_VER0))
-			return -EFAULT;
-		return 0;
-	}
-
-	/* A plain iovec: blobs are not limited to MAX_RW_COUNT. */
-	if (b.len > SIZE_MAX)
-		return -EOVERFLOW;
-	iov.iov_base = u64_to_user_ptr(b.data);
-	iov.iov_len = b.len;
-	if (!access_ok(iov.iov_base, iov.iov_len))
-		return -EFAULT;
-	if (nr == _IOC_NR(V3CHKPT_IOC_BLOB_SAVE)) {
-		iov_iter_init(&iter, ITER_SOURCE, &iov, 1, b.len);
-		return v3_chkpt_save_iter(s->ctx, tag, b.len, &iter);
-	}
-	iov_iter_init(&iter, ITER_DEST, &iov, 1, b.len);
-	return v3_chkpt_load_iter(s->ctx, tag, b.len, &iter);
+	return 0;
 }
 
-static int v3_sess_commit(struct v3_session *s)
+static int v3_sess_blob_len(struct v3_ucmd *ucmd)
 {
+	struct v3_session *s = ucmd->priv;
+	struct v3chkpt_blob *b = ucmd->cmd;
+	char tag[V3C_NAME_MAX];
+	s64 len;
+	int ret;
+
+	ret = v3_sess_blob_tag(s, b, tag);
+	if (ret)
+		return ret;
+	len = v3_chkpt_blob_len(s->ctx, tag);
+	if (len < 0)
+		return len;
+	b->len = len;
+	if (copy_to_user(ucmd->ubuffer, b, V3CHKPT_BLOB_SIZE_VER0))
+		return -EFAULT;
+	return 0;
+}
+
+static int v3_sess_blob_xfer(struct v3_ucmd *ucmd, bool save)
+{
+	struct v3_session *s = ucmd->priv;
+	struct v3chkpt_blob *b = ucmd->cmd;
+	char tag[V3C_NAME_MAX];
+	struct iov_iter iter;
+	struct iovec iov;
+	int ret;
+
+	ret = v3_sess_blob_tag(s, b, tag);
+	if (ret)
+		return ret;
+	/* A plain iovec: blobs are not limited to MAX_RW_COUNT. */
+	if (b->len > SIZE_MAX)
+		return -EOVERFLOW;
+	iov.iov_base = u64_to_user_ptr(b->data);
+	iov.iov_len = b->len;
+	if (!access_ok(iov.iov_base, iov.iov_len))
+		return -EFAULT;
+	if (save) {
+		iov_iter_init(&iter, ITER_SOURCE, &iov, 1, b->len);
+		return v3_chkpt_save_iter(s->ctx, tag, b->len, &iter);
+	}
+	iov_iter_init(&iter, ITER_DEST, &iov, 1, b->len);
+	return v3_chkpt_load_iter(s->ctx, tag, b->len, &iter);
+}
+
+static int v3_sess_blob_save(struct v3_ucmd *ucmd)
+{
+	return v3_sess_blob_xfer(ucmd, true);
+}
+
+static int v3_sess_blob_load(struct v3_ucmd *ucmd)
+{
+	return v3_sess_blob_xfer(ucmd, false);
+}
+
+static int v3_sess_ctx_close(struct v3_ucmd *ucmd)
+{
+	struct v3_session *s = ucmd->priv;
+	int ret;
+
+	if (!s->chkpt)
+		return -EBADF;
+	if (!s->ctx)
+		return -EBADFD;
+	ret = v3_chkpt_close_ctx(s->ctx);
+	s->ctx = NULL;
+	return ret;
+}
+
+static int v3_sess_commit(struct v3_ucmd *ucmd)
+{
+	struct v3_session *s = ucmd->priv;
 	int ret;
 
 	if (s->ctx)
@@ -156,54 +196,43 @@ static int v3_sess_commit(struct v3_session *s)
 	return ret;
 }
 
+static_assert(V3CHKPT_CTX_OPEN_SIZE_VER0 ==
+	      offsetofend(struct v3chkpt_ctx_open, reserved));
+static_assert(V3CHKPT_BLOB_SIZE_VER0 ==
+	      offsetofend(struct v3chkpt_blob, reserved));
+
+/* Session fds, indexed by command number. */
+static const struct v3_ioctl_op v3_sess_ops[] = {
+	V3_IOCTL_OP(V3CHKPT_IOC_CTX_OPEN, v3_sess_ctx_open,
+		    struct v3chkpt_ctx_open, reserved),
+	V3_IOCTL_OP_NOARG(V3CHKPT_IOC_CTX_CLOSE, v3_sess_ctx_close),
+	V3_IOCTL_OP(V3CHKPT_IOC_BLOB_SAVE, v3_sess_blob_save,
+		    struct v3chkpt_blob, reserved),
+	V3_IOCTL_OP(V3CHKPT_IOC_BLOB_LOAD, v3_sess_blob_load,
+		    struct v3chkpt_blob, reserved),
+	V3_IOCTL_OP(V3CHKPT_IOC_BLOB_LEN, v3_sess_blob_len,
+		    struct v3chkpt_blob, reserved),
+	V3_IOCTL_OP_NOARG(V3CHKPT_IOC_COMMIT, v3_sess_commit),
+};
+
 static long v3_sess_ioctl(struct file *file, unsigned int cmd,
 			  unsigned long arg)
 {
+	const struct v3_ioctl_op *op = v3_ioctl_find(v3_sess_ops, cmd);
 	struct v3_session *s = file->private_data;
-	unsigned int nr = _IOC_NR(cmd);
 	long ret;
 
-	if (_IOC_TYPE(cmd) != V3CHKPT_IOC_MAGIC ||
-	    nr < _IOC_NR(V3CHKPT_IOC_CTX_OPEN) ||
-	    nr > _IOC_NR(V3CHKPT_IOC_COMMIT))
+	if (!op)
 		return -ENOTTY;
+	/* At every call: the fd may have been handed to anyone. */
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
 	if (mutex_lock_interruptible(&s->lock))
 		return -EINTR;
-	if (s->done) {
+	if (s->done)
 		ret = -EBADFD;
-		goto out;
-	}
-
-	switch (nr) {
-	case _IOC_NR(V3CHKPT_IOC_CTX_OPEN):
-		ret = v3_sess_ctx_open(s, arg);
-		break;
-	case _IOC_NR(V3CHKPT_IOC_CTX_CLOSE):
-		if (arg) {
-			ret = -EINVAL;
-		} else if (!s->chkpt) {
-			ret = -EBADF;
-		} else if (!s->ctx) {
-			ret = -EBADFD;
-		} else {
-			ret = v3_chkpt_close_ctx(s->ctx);
-			s->ctx = NULL;
-		}
-		break;
-	case _IOC_NR(V3CHKPT_IOC_BLOB_SAVE):
-	case _IOC_NR(V3CHKPT_IOC_BLOB_LOAD):
-	case _IOC_NR(V3CHKPT_IOC_BLOB_LEN):
-		ret = v3_sess_blob(s, nr, arg);
-		break;
-	case _IOC_NR(V3CHKPT_IOC_COMMIT):
-		ret = arg ? -EINVAL : v3_sess_commit(s);
-		break;
-	default:
-		ret = -ENOTTY;
-	}
-out:
+	else
+		ret = v3_ioctl_call(op, s, arg);
 	mutex_unlock(&s->lock);
 	return ret;
 }

@@ -214,7 +214,14 @@ int v3_vm_load(const char *name, const char *store, const char *url,
 	       u32 flags, u32 *opts, struct v3_vm_err *err);
 int v3_vm_digest(struct v3_vm *vm, struct v3chkpt_vm_digest *d);
 
-/* vm_ioctl.c */
-long v3_vm_ioctl(unsigned int cmd, unsigned long arg);
+/* vm_ioctl.c: handlers in chardev.c's ioctl table */
+struct v3_ucmd;
+int v3_vm_ioc_create(struct v3_ucmd *ucmd);
+int v3_vm_ioc_list(struct v3_ucmd *ucmd);
+int v3_vm_ioc_ctl(struct v3_ucmd *ucmd);
+int v3_vm_ioc_digest(struct v3_ucmd *ucmd);
+int v3_vm_ioc_save(struct v3_ucmd *ucmd);
+int v3_vm_ioc_load(struct v3_ucmd *ucmd);
+int v3_vm_ioc_map(struct v3_ucmd *ucmd);
 
 #endif /* _V3CHKPT_VM_VM_H */

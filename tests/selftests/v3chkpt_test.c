@@ -287,6 +287,96 @@ TEST_F(dev, unknown_commands_enotty)
 	close(s);
 }
 
+/* Every command with an argument struct: its first version's size. */
+static const struct { unsigned long cmd; uint32_t ver0; int on_sess; } cmds[] = {
+	{ V3CHKPT_IOC_VERSION, V3CHKPT_VERSION_SIZE_VER0, 0 },
+	{ V3CHKPT_IOC_OPEN, V3CHKPT_OPEN_SIZE_VER0, 0 },
+	{ V3CHKPT_IOC_MEM_LIST, V3CHKPT_MEM_LIST_SIZE_VER0, 0 },
+	{ V3CHKPT_IOC_MEM_DELETE, V3CHKPT_MEM_DELETE_SIZE_VER0, 0 },
+	{ V3CHKPT_IOC_VM_CREATE, V3CHKPT_VM_CREATE_SIZE_VER0, 0 },
+	{ V3CHKPT_IOC_VM_LIST, V3CHKPT_VM_LIST_SIZE_VER0, 0 },
+	{ V3CHKPT_IOC_VM_CTL, V3CHKPT_VM_CTL_SIZE_VER0, 0 },
+	{ V3CHKPT_IOC_VM_DIGEST, V3CHKPT_VM_DIGEST_SIZE_VER0, 0 },
+	{ V3CHKPT_IOC_VM_SAVE, V3CHKPT_VM_XFER_SIZE_VER0, 0 },
+	{ V3CHKPT_IOC_VM_LOAD, V3CHKPT_VM_XFER_SIZE_VER0, 0 },
+	{ V3CHKPT_IOC_VM_MAP, V3CHKPT_VM_MAP_SIZE_VER0, 0 },
+	{ V3CHKPT_IOC_CTX_OPEN, V3CHKPT_CTX_OPEN_SIZE_VER0, 1 },
+	{ V3CHKPT_IOC_BLOB_SAVE, V3CHKPT_BLOB_SIZE_VER0, 1 },
+	{ V3CHKPT_IOC_BLOB_LOAD, V3CHKPT_BLOB_SIZE_VER0, 1 },
+	{ V3CHKPT_IOC_BLOB_LEN, V3CHKPT_BLOB_SIZE_VER0, 1 },
+};
+
+TEST_F(dev, every_command_size_below_ver0_einval)
+{
+	uint32_t buf[1024] = { 0 };
+	unsigned int i;
+	int s, fd;
+
+	s = sess(self->fd, "memory", "ver0", V3CHKPT_MODE_SAVE);
+	ASSERT_LE(0, s);
+	for (i = 0; i < ARRAY_SIZE(cmds); i++) {
+		fd = cmds[i].on_sess ? s : self->fd;
+		buf[0] = cmds[i].ver0 - 1;
+		EXPECT_EQ(-EINVAL, ret_errno(ioctl(fd, cmds[i].cmd, buf)))
+			TH_LOG("command nr 0x%02x, size %u",
+			       (unsigned int)_IOC_NR(cmds[i].cmd), buf[0]);
+		buf[0] = 0;
+		EXPECT_EQ(-EINVAL, ret_errno(ioctl(fd, cmds[i].cmd, buf)))
+			TH_LOG("command nr 0x%02x, size 0",
+			       (unsigned int)_IOC_NR(cmds[i].cmd));
+	}
+	close(s);
+}
+
+TEST_F(dev, unknown_numbers_enotty_on_each_fd)
+{
+	/* holes and edges of each fd's command numbers */
+	static const unsigned int dev_nr[] = { 0x04, 0x0f, 0x10, 0x15, 0x1f,
+					       0x27, 0xff };
+	static const unsigned int sess_nr[] = { 0x00, 0x03, 0x0f, 0x16, 0x20,
+						0x26, 0xff };
+	uint32_t buf[1024] = { 0 };
+	unsigned int i;
+	int s;
+
+	s = sess(self->fd, "memory", "nr", V3CHKPT_MODE_SAVE);
+	ASSERT_LE(0, s);
+	buf[0] = 64;
+	for (i = 0; i < ARRAY_SIZE(dev_nr); i++)
+		EXPECT_EQ(-ENOTTY, ret_errno(ioctl(self->fd,
+			_IOWR(V3CHKPT_IOC_MAGIC, dev_nr[i], uint64_t[8]), buf)))
+			TH_LOG("device nr 0x%02x", dev_nr[i]);
+	for (i = 0; i < ARRAY_SIZE(sess_nr); i++)
+		EXPECT_EQ(-ENOTTY, ret_errno(ioctl(s,
+			_IOWR(V3CHKPT_IOC_MAGIC, sess_nr[i], uint64_t[8]), buf)))
+			TH_LOG("session nr 0x%02x", sess_nr[i]);
+	/* a known number under another type */
+	EXPECT_EQ(-ENOTTY, ret_errno(ioctl(self->fd,
+		_IOWR('X', _IOC_NR(V3CHKPT_IOC_VERSION), struct v3chkpt_version), buf)));
+	EXPECT_EQ(-ENOTTY, ret_errno(ioctl(s, _IO('X', _IOC_NR(V3CHKPT_IOC_COMMIT)), 0)));
+	close(s);
+}
+
+/* The ABI matches type and number; size and direction bits are not used. */
+TEST_F(dev, size_and_direction_bits_ignored)
+{
+	struct v3chkpt_version v = { .size = sizeof(v) };
+	int s;
+
+	ASSERT_EQ(0, ioctl(self->fd, _IO(V3CHKPT_IOC_MAGIC, 0x00), &v));
+	EXPECT_EQ(V3CHKPT_ABI_VERSION, v.abi_version);
+	memset(&v, 0, sizeof(v));
+	v.size = sizeof(v);
+	ASSERT_EQ(0, ioctl(self->fd, _IOR(V3CHKPT_IOC_MAGIC, 0x00, uint32_t), &v));
+	EXPECT_EQ(V3CHKPT_ABI_VERSION, v.abi_version);
+	s = sess(self->fd, "memory", "bits", V3CHKPT_MODE_SAVE);
+	ASSERT_LE(0, s);
+	/* reaches CTX_CLOSE: no context open */
+	EXPECT_EQ(-EBADFD, ret_errno(ioctl(s, _IOWR(V3CHKPT_IOC_MAGIC, 0x11,
+						    uint64_t), 0)));
+	close(s);
+}
+
 /* ---- opening sessions ---- */
 
 TEST_F(dev, open_validation)
