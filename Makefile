@@ -15,10 +15,12 @@ BUILD ?= build
 CC ?= gcc
 UCFLAGS := -O2 -g -Wall -Wextra -Werror -Iinclude -Iinclude/uapi -D_GNU_SOURCE
 ULDLIBS := -lxxhash
-CODEC := kmod/codec.c
+# Built for the kernel and for userspace alike (kmod/format/).
+CODEC := kmod/format/codec.c
+DIRFMT := kmod/format/dir_manifest.c
 
 CLI_SRCS := userspace/v3chkpt.c userspace/target.c userspace/inspect.c userspace/inspect_dir.c \
-	userspace/vm_cli.c userspace/slurp.c $(CODEC) stores/dir_manifest.c
+	userspace/vm_cli.c userspace/slurp.c $(CODEC) $(DIRFMT)
 # Checkpoints of earlier releases (tests/data), unpacked for the guests.
 OLD_STREAMS := $(patsubst tests/data/%.xz,$(BUILD)/data/%,$(wildcard tests/data/*.v3c.xz))
 KSFT_HDRS := $(BUILD)/ksft/kselftest_harness.h $(BUILD)/ksft/kselftest.h
@@ -41,10 +43,10 @@ $(BUILD)/v3chkpt: $(CLI_SRCS) userspace/cli.h include/v3chkpt/*.h include/uapi/l
 	@mkdir -p $(BUILD)
 	$(CC) $(UCFLAGS) -static -o $@ $(CLI_SRCS) $(ULDLIBS)
 
-$(BUILD)/codec_test: tests/userspace/codec_test.c $(CODEC) stores/dir_manifest.c include/v3chkpt/*.h
+$(BUILD)/codec_test: tests/userspace/codec_test.c $(CODEC) $(DIRFMT) include/v3chkpt/*.h
 	@mkdir -p $(BUILD)
 	$(CC) $(UCFLAGS) -fsanitize=address,undefined -o $@ tests/userspace/codec_test.c $(CODEC) \
-		stores/dir_manifest.c $(ULDLIBS)
+		$(DIRFMT) $(ULDLIBS)
 
 $(BUILD)/slurp_test: tests/userspace/slurp_test.c userspace/slurp.c userspace/cli.h
 	@mkdir -p $(BUILD)

@@ -15,6 +15,10 @@ int v3_chkpt_save_iter(struct v3_chkpt_ctx *ctx, const char *tag, u64 len,
 int v3_chkpt_load_iter(struct v3_chkpt_ctx *ctx, const char *tag, u64 len,
 		       struct iov_iter *to);
 
+/* store_registry.c: find a store and pin it (module ref and user count) */
+struct v3_chkpt_store *v3_chkpt_store_get(const char *name);
+void v3_chkpt_store_put(struct v3_chkpt_store *store);
+
 /* stores/memory.c */
 struct v3_memstore_info {
 	char name[128];

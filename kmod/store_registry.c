@@ -8,6 +8,7 @@
 #include <linux/mutex.h>
 #include <linux/string.h>
 #include <v3chkpt/store.h>
+#include "internal.h"
 
 static DEFINE_MUTEX(v3_store_lock);
 static LIST_HEAD(v3_stores);
@@ -89,7 +90,6 @@ struct v3_chkpt_store *v3_chkpt_store_get(const char *name)
 	mutex_unlock(&v3_store_lock);
 	return s;
 }
-EXPORT_SYMBOL_GPL(v3_chkpt_store_get);
 
 void v3_chkpt_store_put(struct v3_chkpt_store *store)
 {
@@ -98,4 +98,3 @@ void v3_chkpt_store_put(struct v3_chkpt_store *store)
 	mutex_unlock(&v3_store_lock);
 	module_put(store->owner);
 }
-EXPORT_SYMBOL_GPL(v3_chkpt_store_put);

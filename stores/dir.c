@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The directory store ("dir:/abs/path"): a checkpoint is a directory with
- * one file per context and a MANIFEST (stores/dir_manifest.c) holding the
+ * one file per context and a MANIFEST (kmod/format/dir_manifest.c) holding the
  * rest of the stream, each file's size and checksum, and its own checksum.
  *
  * A save builds the checkpoint in a temporary sibling, fsyncs every file

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * inspect DIR: a dir-store checkpoint read back as the stream it holds,
- * with the store's own manifest parser (stores/dir_manifest.c) and the
+ * with the store's own manifest parser (kmod/format/dir_manifest.c) and the
  * same checks as the kernel's load: every file present, regular, of its
  * recorded size and checksum.
  */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What the shared codec (kmod/codec.c) needs from its environment, so the
+ * What the shared codec (kmod/format/codec.c) needs from its environment, so the
  * same source builds in the kernel and in userspace (inspector, fuzzers,
  * unit tests).  The kernel side uses lib/xxhash; userspace uses Debian's
  * libxxhash, which computes the same XXH64.

@@ -53,8 +53,4 @@ int v3_chkpt_register_store(struct v3_chkpt_store *store);
 /* -EBUSY while a checkpoint is open on the store. */
 int v3_chkpt_unregister_store(struct v3_chkpt_store *store);
 
-/* Find a store and pin it (module ref and user count) / release it. */
-struct v3_chkpt_store *v3_chkpt_store_get(const char *name);
-void v3_chkpt_store_put(struct v3_chkpt_store *store);
-
 #endif /* _V3CHKPT_STORE_H */

@@ -4,7 +4,7 @@
  * blobs, mutated in meaning (one change per case, chosen from a seed and
  * a case number so every case reproduces), and encoded again with every
  * checksum recomputed, so the change reaches the kernel's loaders.
- * Built on the shared codec (kmod/codec.c).
+ * Built on the shared codec (kmod/format/codec.c).
  */
 #ifndef _V3CHKPT_HOSTILE_MUTATE_H
 #define _V3CHKPT_HOSTILE_MUTATE_H

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Userspace unit tests of the shared stream codec (kmod/codec.c), built
+ * Userspace unit tests of the shared stream codec (kmod/format/codec.c), built
  * with ASan/UBSan.  Output is TAP; tests/run.sh counts the result lines.
  */
 #include <stdio.h>

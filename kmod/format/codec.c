@@ -12,12 +12,10 @@
  */
 #include <v3chkpt/format.h>
 
+/* Not exported: only v3chkpt.ko and the userspace tools use the codec. */
 #ifdef __KERNEL__
-#include <linux/export.h>
 #include <linux/kernel.h>
-#define V3C_EXPORT(sym) EXPORT_SYMBOL_GPL(sym)
 #else
-#define V3C_EXPORT(sym)
 #define U64_MAX UINT64_MAX
 #endif
 
@@ -54,7 +52,6 @@ int v3c_name_valid(const char *s, size_t len_with_nul)
 			return -EILSEQ;
 	return 0;
 }
-V3C_EXPORT(v3c_name_valid);
 
 void v3c_stream_hdr_init(struct v3c_stream_hdr *h, const char *producer)
 {
@@ -63,7 +60,6 @@ void v3c_stream_hdr_init(struct v3c_stream_hdr *h, const char *producer)
 	h->minor = V3C_FORMAT_MINOR;
 	strncpy(h->producer, producer, V3C_PRODUCER_LEN - 1);
 }
-V3C_EXPORT(v3c_stream_hdr_init);
 
 void v3c_stream_hdr_encode(const struct v3c_stream_hdr *h, u8 *out)
 {
@@ -78,7 +74,6 @@ void v3c_stream_hdr_encode(const struct v3c_stream_hdr *h, u8 *out)
 	put_unaligned_le32(0, out + 56);
 	put_unaligned_le32(v3c_check32(out, 60), out + 60);
 }
-V3C_EXPORT(v3c_stream_hdr_encode);
 
 int v3c_stream_hdr_decode(const u8 *in, struct v3c_stream_hdr *h)
 {
@@ -109,7 +104,6 @@ int v3c_stream_hdr_decode(const u8 *in, struct v3c_stream_hdr *h)
 	h->created_ns = get_unaligned_le64(in + 48);
 	return 0;
 }
-V3C_EXPORT(v3c_stream_hdr_decode);
 
 void v3c_rec_hdr_encode(const struct v3c_rec_hdr *h, u8 *out)
 {
@@ -118,7 +112,6 @@ void v3c_rec_hdr_encode(const struct v3c_rec_hdr *h, u8 *out)
 	put_unaligned_le16(h->flags, out + 10);
 	put_unaligned_le32(v3c_check32(out, 12), out + 12);
 }
-V3C_EXPORT(v3c_rec_hdr_encode);
 
 int v3c_rec_hdr_decode(const u8 *in, struct v3c_rec_hdr *h)
 {
@@ -131,7 +124,6 @@ int v3c_rec_hdr_decode(const u8 *in, struct v3c_rec_hdr *h)
 		return -EBADMSG;
 	return 0;
 }
-V3C_EXPORT(v3c_rec_hdr_decode);
 
 int v3c_ctx_begin_decode(const u8 *p, u64 len, struct v3c_ctx_begin *out)
 {
@@ -151,7 +143,6 @@ int v3c_ctx_begin_decode(const u8 *p, u64 len, struct v3c_ctx_begin *out)
 	memcpy(out->name, p + V3C_CTX_BEGIN_FIXED, name_len);
 	return v3c_name_valid(out->name, name_len);
 }
-V3C_EXPORT(v3c_ctx_begin_decode);
 
 void v3c_summary_encode(const struct v3c_summary *s, u8 *out)
 {
@@ -160,7 +151,6 @@ void v3c_summary_encode(const struct v3c_summary *s, u8 *out)
 	put_unaligned_le64(s->hash, out + 16);
 	put_unaligned_le64(0, out + 24);
 }
-V3C_EXPORT(v3c_summary_encode);
 
 int v3c_summary_decode(const u8 *in, struct v3c_summary *s)
 {
@@ -169,7 +159,6 @@ int v3c_summary_decode(const u8 *in, struct v3c_summary *s)
 	s->hash = get_unaligned_le64(in + 16);
 	return get_unaligned_le64(in + 24) ? -EBADMSG : 0;
 }
-V3C_EXPORT(v3c_summary_decode);
 
 int v3c_page_entry_decode(u64 word, u64 *gpa, unsigned int *enc)
 {
@@ -177,7 +166,6 @@ int v3c_page_entry_decode(u64 word, u64 *gpa, unsigned int *enc)
 	*enc = word & V3C_PAGE_ENC_MASK;
 	return *enc > V3C_PAGE_ENC_LZ4 ? -EBADMSG : 0;
 }
-V3C_EXPORT(v3c_page_entry_decode);
 
 const char *v3c_rec_type_name(u16 type)
 {
@@ -199,7 +187,6 @@ const char *v3c_rec_type_name(u16 type)
 	}
 	return "UNKNOWN";
 }
-V3C_EXPORT(v3c_rec_type_name);
 
 /* ---------------------------------------------------------------- writer */
 
@@ -211,7 +198,6 @@ void v3c_writer_init(struct v3c_writer *w, v3c_write_fn fn, void *priv)
 	v3c_hash_reset(&w->stream);
 	v3c_hash_reset(&w->ctx);
 }
-V3C_EXPORT(v3c_writer_init);
 
 /* Emit bytes, folding them into the stream and/or context hash. */
 static int v3c_emit(struct v3c_writer *w, const void *buf, size_t len,
@@ -261,7 +247,6 @@ int v3c_writer_start(struct v3c_writer *w, const struct v3c_stream_hdr *h)
 	v3c_stream_hdr_encode(h, buf);
 	return v3c_emit(w, buf, sizeof(buf), true, false);
 }
-V3C_EXPORT(v3c_writer_start);
 
 /*
  * Does a record with @payload bytes fit in a context that already holds
@@ -308,7 +293,6 @@ int v3c_writer_ctx_begin(struct v3c_writer *w, const char *name,
 		w->in_ctx = true;
 	return ret;
 }
-V3C_EXPORT(v3c_writer_ctx_begin);
 
 int v3c_writer_blob_begin(struct v3c_writer *w, const char *tag, u64 len)
 {
@@ -344,7 +328,6 @@ int v3c_writer_blob_begin(struct v3c_writer *w, const char *tag, u64 len)
 	}
 	return ret;
 }
-V3C_EXPORT(v3c_writer_blob_begin);
 
 int v3c_writer_data(struct v3c_writer *w, const void *buf, size_t len)
 {
@@ -359,7 +342,6 @@ int v3c_writer_data(struct v3c_writer *w, const void *buf, size_t len)
 		w->blob_left -= len;
 	return ret;
 }
-V3C_EXPORT(v3c_writer_data);
 
 int v3c_writer_ctx_end(struct v3c_writer *w)
 {
@@ -384,7 +366,6 @@ int v3c_writer_ctx_end(struct v3c_writer *w)
 	}
 	return ret;
 }
-V3C_EXPORT(v3c_writer_ctx_end);
 
 int v3c_writer_record(struct v3c_writer *w, u16 type, u16 flags,
 		      const void *payload, u64 len)
@@ -404,7 +385,6 @@ int v3c_writer_record(struct v3c_writer *w, u16 type, u16 flags,
 		w->ctx_records++;
 	return ret;
 }
-V3C_EXPORT(v3c_writer_record);
 
 int v3c_writer_end(struct v3c_writer *w)
 {
@@ -427,7 +407,6 @@ int v3c_writer_end(struct v3c_writer *w)
 		w->ended = true;
 	return ret;
 }
-V3C_EXPORT(v3c_writer_end);
 
 /* ---------------------------------------------------------------- reader */
 
@@ -439,7 +418,6 @@ void v3c_reader_init(struct v3c_reader *r, v3c_read_fn fn, void *priv)
 	v3c_hash_reset(&r->stream);
 	v3c_hash_reset(&r->ctxh);
 }
-V3C_EXPORT(v3c_reader_init);
 
 static int v3c_fail(struct v3c_reader *r, int err)
 {
@@ -488,7 +466,6 @@ int v3c_reader_start(struct v3c_reader *r)
 	ret = v3c_stream_hdr_decode(buf, &r->hdr);
 	return ret ? v3c_fail(r, ret) : 0;
 }
-V3C_EXPORT(v3c_reader_start);
 
 int v3c_reader_data(struct v3c_reader *r, void *buf, size_t len)
 {
@@ -503,7 +480,6 @@ int v3c_reader_data(struct v3c_reader *r, void *buf, size_t len)
 		r->left -= len;
 	return ret;
 }
-V3C_EXPORT(v3c_reader_data);
 
 int v3c_reader_skip(struct v3c_reader *r, u64 len)
 {
@@ -517,7 +493,6 @@ int v3c_reader_skip(struct v3c_reader *r, u64 len)
 	}
 	return ret;
 }
-V3C_EXPORT(v3c_reader_skip);
 
 static int v3c_read_summary(struct v3c_reader *r, u64 count, u64 bytes,
 			    u64 hash)
@@ -662,4 +637,3 @@ int v3c_reader_next(struct v3c_reader *r)
 	ret = v3c_reader_skip(r, r->left);
 	return ret ? ret : V3C_ITEM_SKIPPED;
 }
-V3C_EXPORT(v3c_reader_next);
