@@ -10,7 +10,7 @@
 #include <linux/memcontrol.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
-#include "internal.h"
+#include "admit.h"
 
 /* Pages the caller's memory cgroup (and its parents) can still take. */
 static unsigned long memcg_room(void)

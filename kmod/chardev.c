@@ -9,7 +9,10 @@
 #include <linux/slab.h>
 #include <uapi/linux/v3chkpt.h>
 #include <v3chkpt/format.h>
-#include "internal.h"
+#include "chardev.h"
+#include "core.h"
+#include "session.h"
+#include "../stores/memory.h"
 #include "ioctl_op.h"
 #include "vm/vm.h"
 

@@ -16,7 +16,8 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <v3chkpt/format.h>
-#include "internal.h"
+#include "core.h"
+#include "store_registry.h"
 #include "pagebuf.h"
 
 #define V3_CHKPT_CHUNK	(64 * 1024)

@@ -6,7 +6,7 @@
  *   /sys/kernel/debug/v3chkpt/vm_pages_in_use   pages the VM model holds
  */
 #include <linux/debugfs.h>
-#include "internal.h"
+#include "debugfs.h"
 #include "vm/pages.h"
 
 static struct dentry *v3_debugfs_dir;

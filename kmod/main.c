@@ -4,7 +4,12 @@
  * Module entry: the built-in stores and the control device.
  */
 #include <linux/module.h>
-#include "internal.h"
+#include "chardev.h"
+#include "core.h"
+#include "debugfs.h"
+#include "../stores/dir.h"
+#include "../stores/memory.h"
+#include "../stores/net.h"
 #include "vm/vm.h"
 
 static int __init v3chkpt_init(void)

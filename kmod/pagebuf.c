@@ -4,7 +4,7 @@
 #include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
-#include "internal.h"
+#include "admit.h"
 #include "pagebuf.h"
 
 /* Checkpoint data can be large: never warn, and charge it to the caller. */

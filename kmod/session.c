@@ -15,7 +15,9 @@
 #include <linux/uio.h>
 #include <uapi/linux/v3chkpt.h>
 #include <v3chkpt/format.h>
-#include "internal.h"
+#include "core.h"
+#include "session.h"
+#include "store_registry.h"
 #include "ioctl_op.h"
 
 #define V3_RAW_CHUNK	(64 * 1024)

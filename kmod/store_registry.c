@@ -8,7 +8,7 @@
 #include <linux/mutex.h>
 #include <linux/string.h>
 #include <v3chkpt/store.h>
-#include "internal.h"
+#include "store_registry.h"
 
 static DEFINE_MUTEX(v3_store_lock);
 static LIST_HEAD(v3_stores);

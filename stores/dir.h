@@ -9,7 +9,7 @@
 #include <linux/fs.h>
 #include <linux/path.h>
 #include <v3chkpt/dirfmt.h>
-#include "../kmod/internal.h"
+#include <v3chkpt/store.h>
 #include "../kmod/pagebuf.h"
 
 #define V3_DIR_TMP_FMT	".%s.v3tmp-%08x"
@@ -57,5 +57,9 @@ int v3_dir_commit(struct v3_dir_priv *p);
 /* dir_load.c */
 int v3_dir_open_load(struct v3_dir_priv *p);
 ssize_t v3_dir_read(void *priv, void *buf, size_t len);
+
+/* dir.c: registering the store */
+int v3_dirstore_init(void);
+void v3_dirstore_exit(void);
 
 #endif /* _V3CHKPT_STORES_DIR_H */

@@ -12,7 +12,7 @@
 #include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/string.h>
-#include "../kmod/internal.h"
+#include "memory.h"
 #include "../kmod/pagebuf.h"
 
 struct v3_mem_entry {

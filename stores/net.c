@@ -23,7 +23,6 @@
 #include <net/ipv6.h>
 #include <net/net_namespace.h>
 #include <net/sock.h>
-#include "../kmod/internal.h"
 #include "net.h"
 
 struct v3_net_priv {

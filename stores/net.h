@@ -13,6 +13,7 @@
 #include <linux/types.h>
 #include <linux/uio.h>
 #include <crypto/sha2.h>
+#include <v3chkpt/store.h>
 
 #define V3_NET_MAGIC		"V3CKNET1"
 #define V3_NET_VERSION		1
@@ -107,5 +108,10 @@ int v3_net_send_frame(struct v3_net_conn *c, u32 type, const void *payload,
 int v3_net_recv_frame(struct v3_net_conn *c, u32 type_mask, u32 *type,
 		      void *buf, u32 *len);
 void v3_net_conn_close(struct v3_net_conn *c);
+
+/* net.c: registering the store */
+int v3_netstore_init(void);
+void v3_netstore_exit(void);
+extern struct v3_chkpt_store v3_netstore;
 
 #endif /* _V3CHKPT_NET_H */

@@ -7,7 +7,7 @@
 #include <linux/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
-#include "../internal.h"
+#include "../admit.h"
 #include "pages.h"
 #include "vm.h"
 

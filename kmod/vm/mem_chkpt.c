@@ -9,7 +9,8 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uio.h>
-#include "../internal.h"
+#include "../admit.h"
+#include "../core.h"
 #include "pages.h"
 #include "vm.h"
 

@@ -8,6 +8,7 @@
 #include <kunit/test.h>
 #include <linux/namei.h>
 #include "helpers.h"
+#include "../../stores/dir.h"
 
 #define KD_PATH	"/tmp/kunit-dir-ck"
 

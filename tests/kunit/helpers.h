@@ -6,7 +6,8 @@
 #include <kunit/test.h>
 #include <linux/slab.h>
 #include <v3chkpt/format.h>
-#include "../../kmod/internal.h"
+#include "../../kmod/core.h"
+#include "../../stores/memory.h"
 
 /*
  * Known answer shared with tests/userspace/codec_test.c: the xxh64 of the
