@@ -29,6 +29,10 @@ static const struct { int err; const char *name; } errnames[] = {
 	{ ECANCELED, "ECANCELED" }, { ESHUTDOWN, "ESHUTDOWN" },
 	{ ETIMEDOUT, "ETIMEDOUT" }, { EFBIG, "EFBIG" },
 	{ ECONNREFUSED, "ECONNREFUSED" }, { ECONNRESET, "ECONNRESET" },
+	{ ECONNABORTED, "ECONNABORTED" }, { EPIPE, "EPIPE" },
+	{ EKEYREJECTED, "EKEYREJECTED" }, { ENOTDIR, "ENOTDIR" },
+	{ ELOOP, "ELOOP" }, { ENOBUFS, "ENOBUFS" }, { ENFILE, "ENFILE" },
+	{ EADDRINUSE, "EADDRINUSE" },
 };
 
 const char *errno_name(int err)

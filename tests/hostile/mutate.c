@@ -30,11 +30,6 @@ const char *hm_class_name(enum hm_class c)
 
 /* ---- decoding and encoding ---- */
 
-struct membuf {
-	u8 *buf;
-	size_t len, cap, pos;
-};
-
 static ssize_t mb_read(void *priv, void *buf, size_t len)
 {
 	struct membuf *m = priv;
@@ -45,7 +40,7 @@ static ssize_t mb_read(void *priv, void *buf, size_t len)
 	return n;
 }
 
-static int mb_write(void *priv, const void *buf, size_t len)
+int hm_mb_write(void *priv, const void *buf, size_t len)
 {
 	struct membuf *m = priv;
 
@@ -160,7 +155,7 @@ int hm_encode(const struct hm_stream *s, u8 **out, size_t *len)
 	size_t i, j;
 	int ret;
 
-	v3c_writer_init(&w, mb_write, &m);
+	v3c_writer_init(&w, hm_mb_write, &m);
 	ret = v3c_writer_start(&w, &s->hdr);
 	for (i = 0; i < s->nctxs && !ret; i++) {
 		const struct hm_ctx *c = &s->ctxs[i];

@@ -64,4 +64,13 @@ int hm_mutate(struct hm_stream *s, u64 seed, u32 id, struct hm_case *c);
 int hm_make_case(const struct hm_stream *base, u64 seed, u32 id,
 		 struct hm_case *c, u8 **out, size_t *len);
 
+/* A growing buffer the codec can read from and write to. */
+struct membuf {
+	u8 *buf;
+	size_t len, cap, pos;
+};
+
+/* v3c_write_fn appending to a struct membuf. */
+int hm_mb_write(void *priv, const void *buf, size_t len);
+
 #endif

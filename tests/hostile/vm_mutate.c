@@ -84,26 +84,6 @@ static int roundtrip(const u8 *buf, size_t len)
 
 /* ---- a synthetic VM stream with the kernel's contexts and tags ---- */
 
-struct mb {
-	u8 *buf;
-	size_t len, cap;
-};
-
-static int mb_write(void *priv, const void *buf, size_t len)
-{
-	struct mb *m = priv;
-
-	if (m->len + len > m->cap) {
-		m->cap = (m->len + len) * 2;
-		m->buf = realloc(m->buf, m->cap);
-		if (!m->buf)
-			return -ENOMEM;
-	}
-	memcpy(m->buf + m->len, buf, len);
-	m->len += len;
-	return 0;
-}
-
 static void blob(struct v3c_writer *w, const char *tag, const void *p, u64 len)
 {
 	v3c_writer_blob_begin(w, tag, len);
@@ -136,13 +116,13 @@ static int synthetic_vm(u8 **out, size_t *len)
 	static u8 page[4096], zero[512], xsave[576], fifo[16], redir[192];
 	struct v3c_stream_hdr h;
 	struct v3c_writer w;
-	struct mb m = { 0 };
+	struct membuf m = { 0 };
 	unsigned int i, k;
 	int ret;
 
 	for (i = 0; i < sizeof(page); i++)
 		page[i] = (u8)(i * 13 + 1);
-	v3c_writer_init(&w, mb_write, &m);
+	v3c_writer_init(&w, hm_mb_write, &m);
 	v3c_stream_hdr_init(&h, "vm_mutate self-test");
 	v3c_writer_start(&w, &h);
 	v3c_writer_ctx_begin(&w, "vm", 0, 1, 0);

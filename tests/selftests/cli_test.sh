@@ -209,6 +209,20 @@ wait $lp; lr=$?
 	! grep -q "without a key" $w/lerr
 tap $? "cli: save net:connect / load net:listen with a key file: same digest"
 
+# A VM larger than the caller's memory cgroup allows: ENOMEM, and no OOM
+# kill (the payload's kernel-log check fails on one).
+mkdir -p /sys/fs/cgroup && { grep -q " /sys/fs/cgroup " /proc/mounts ||
+	mount -t cgroup2 none /sys/fs/cgroup; } &&
+	echo +memory > /sys/fs/cgroup/cgroup.subtree_control &&
+	mkdir -p /sys/fs/cgroup/clitest &&
+	echo 96M > /sys/fs/cgroup/clitest/memory.max &&
+	sh -c 'echo $$ > /sys/fs/cgroup/clitest/cgroup.procs &&
+		exec '$cli' vm create cgvm --mem 256M --vcpus 1' 2> $w/err
+r=$?
+[ $r = 1 ] && grep -q ENOMEM $w/err && ! $cli vm list | grep -q "^cgvm"
+tap $? "cli: a VM beyond the caller's memory cgroup is ENOMEM, not an OOM kill"
+rmdir /sys/fs/cgroup/clitest 2>/dev/null
+
 # (SIGTSTP during a net transfer: store_test, which can give the CLI a
 # process group that is not orphaned, as a shell's job has.)
 $cli load sv4 net:listen:127.0.0.1:7302 --create --timeout 1 2> $w/lerr
