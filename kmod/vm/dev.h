@@ -3,14 +3,13 @@
  * Device models of the VM host model and the device manager.
  *
  * A device model's whole state is one plain struct (no pointers, no
- * implicit padding: explicit pad fields, always zero), so the manager can
- * digest it as bytes, stage a loaded copy and apply it with one memcpy.
- * A model saves and loads its state field by field through the
- * V3_CHKPT_SAVE/LOAD macros in its own context (name = ops->type,
- * instance = the device's instance number, its own version).  Its load
- * fills a zeroed staging copy and checks every value there; the manager
- * applies the copy only after the whole checkpoint has been read and
- * checked, so a failed load never changes a device.
+ * implicit padding: explicit pad fields, always zero), described once
+ * (vmstate.h): the description saves it field by field in its own context
+ * (name = ops->type, instance = the device's instance number, its own
+ * version), loads and checks it, and digests it.  A load fills a zeroed
+ * staging copy; the manager applies the copy only after the whole
+ * checkpoint has been read and checked, so a failed load never changes a
+ * device.
  */
 #ifndef _V3CHKPT_VM_DEV_H
 #define _V3CHKPT_VM_DEV_H
@@ -19,6 +18,7 @@
 #include <linux/types.h>
 #include <v3chkpt/chkpt.h>
 #include "err.h"
+#include "vmstate.h"
 
 struct v3_vm;
 
@@ -39,21 +39,13 @@ struct v3_dev_ops {
 	u32 mask;		/* its V3CHKPT_DEV_* bit */
 	u32 version;		/* written on save; newest loadable */
 	u32 min_version;	/* oldest loadable */
-	size_t state_size;
+	/* The state: its size, fields, bounds and checks (vmstate.h). */
+	const struct v3_state_desc *desc;
 	enum v3_io_space space;
 	u64 base, len;		/* decoded address range */
 	bool per_vcpu;		/* one instance per vCPU (LAPIC); else one */
 	/* Power-on state of instance @instance (zeroed before the call). */
 	void (*reset)(void *state, u32 instance);
-	int (*save)(struct v3_chkpt_ctx *ctx, const void *state);
-	/*
-	 * Fill the zeroed @state from @ctx (saved at @version, already checked
-	 * to be in [min_version, version]) and check every value; refuse what
-	 * the model could not have produced with v3_vm_fail(err, -ERANGE,
-	 * "...").  Touches nothing but @state.
-	 */
-	int (*load)(struct v3_chkpt_ctx *ctx, u32 version, void *state,
-		    u32 instance, struct v3_vm_err *err);
 	/*
 	 * An access inside [base, base + len); the manager holds the device's
 	 * lock.  Return 0, or -EINVAL for an access the device does not decode
@@ -69,6 +61,12 @@ struct v3_dev {
 	spinlock_t lock;	/* serialises io against save/digest/apply */
 	void *state;
 };
+
+/* Save, or load and check, one device's state in its context. */
+int v3_dev_state_save(const struct v3_dev_ops *ops, struct v3_chkpt_ctx *ctx,
+		      const void *state);
+int v3_dev_state_load(const struct v3_dev_ops *ops, struct v3_chkpt_ctx *ctx,
+		      void *state, u32 instance, struct v3_vm_err *err);
 
 extern const struct v3_dev_ops v3_pit_ops, v3_pic_ops, v3_uart_ops,
 	v3_rtc_ops, v3_ioapic_ops, v3_lapic_ops;

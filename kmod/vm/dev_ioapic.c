@@ -125,70 +125,48 @@ static int ioapic_io(void *state, struct v3_io *io)
 	return -EINVAL;
 }
 
-static int ioapic_save(struct v3_chkpt_ctx *ctx, const void *state)
+/* Each redirection entry as the guest could have written it. */
+static int ioapic_check(const void *state, const struct v3_state_where *w,
+			struct v3_vm_err *err)
 {
 	const struct v3_ioapic_state *s = state;
+	int i;
 
-	V3_CHKPT_SAVE(ctx, "redir", s->redir, fail);
-	V3_CHKPT_SAVE(ctx, "ioregsel", s->ioregsel, fail);
-	V3_CHKPT_SAVE(ctx, "id", s->id, fail);
-	return 0;
-fail:
-	return v3_chkpt_ctx_error(ctx);
-}
-
-static int ioapic_load(struct v3_chkpt_ctx *ctx, u32 version, void *state,
-		       u32 instance, struct v3_vm_err *err)
-{
-	struct v3_ioapic_state *s = state;
-	int ret, i;
-
-	V3_CHKPT_LOAD(ctx, "redir", s->redir, fail);
-	V3_CHKPT_LOAD(ctx, "ioregsel", s->ioregsel, fail);
-	V3_CHKPT_LOAD(ctx, "id", s->id, fail);
-
-	if (s->ioregsel > 0xff)
-		return v3_vm_fail(err, -ERANGE,
-				  "ioapic%u: ioregsel 0x%x > 0xff",
-				  instance, s->ioregsel);
-	if (s->id > IOAPIC_ID_MAX)
-		return v3_vm_fail(err, -ERANGE, "ioapic%u: id %u > %u",
-				  instance, s->id, IOAPIC_ID_MAX);
 	for (i = 0; i < IOAPIC_PINS; i++) {
 		u64 e = s->redir[i];
 
 		if (e & ~IOAPIC_WRITABLE)
 			return v3_vm_fail(err, -ERANGE,
-					  "ioapic%u: redirection entry %d 0x%016llx has reserved or status bits set",
-					  instance, i, e);
+					  "%sredirection entry %d 0x%016llx has reserved or status bits set",
+					  w->prefix, i, e);
 		if (ioapic_delmode_reserved(e))
 			return v3_vm_fail(err, -ERANGE,
-					  "ioapic%u: redirection entry %d 0x%016llx has reserved delivery mode %llu",
-					  instance, i, e,
+					  "%sredirection entry %d 0x%016llx has reserved delivery mode %llu",
+					  w->prefix, i, e,
 					  (e & IOAPIC_DELMODE) >> IOAPIC_DELMODE_SHIFT);
 	}
 	return 0;
-fail:
-	ret = v3_chkpt_ctx_error(ctx);
-	return v3_vm_fail(err, ret, "ioapic%u: v%u state: a field is %s (%d)",
-			  instance, version,
-			  ret == -ENOENT ? "missing" :
-			  ret == -EMSGSIZE ? "of the wrong size" : "unreadable",
-			  ret);
 }
+
+static const struct v3_state_field ioapic_fields[] = {
+	V3_STATE_BLOB(struct v3_ioapic_state, redir),
+	V3_STATE_MAX(struct v3_ioapic_state, ioregsel, 0xff),
+	V3_STATE_MAX(struct v3_ioapic_state, id, IOAPIC_ID_MAX),
+};
+
+static const struct v3_state_desc ioapic_desc =
+	V3_STATE_DESC(struct v3_ioapic_state, ioapic_fields, ioapic_check);
 
 const struct v3_dev_ops v3_ioapic_ops = {
 	.type = "ioapic",
 	.mask = V3CHKPT_DEV_IOAPIC,
 	.version = 1,
 	.min_version = 1,
-	.state_size = sizeof(struct v3_ioapic_state),
+	.desc = &ioapic_desc,
 	.space = V3_IO_MMIO,
 	.base = IOAPIC_BASE,
 	.len = IOAPIC_LEN,
 	.per_vcpu = false,
 	.reset = ioapic_reset,
-	.save = ioapic_save,
-	.load = ioapic_load,
 	.io = ioapic_io,
 };

@@ -395,181 +395,121 @@ static int lapic_io(void *state, struct v3_io *io)
 	return ret;
 }
 
-static int lapic_save(struct v3_chkpt_ctx *ctx, const void *state)
-{
-	const struct v3_lapic_state *s = state;
-
-	V3_CHKPT_SAVE(ctx, "timer_start", s->timer_start, fail);
-	V3_CHKPT_SAVE(ctx, "isr", s->isr, fail);
-	V3_CHKPT_SAVE(ctx, "tmr", s->tmr, fail);
-	V3_CHKPT_SAVE(ctx, "irr", s->irr, fail);
-	V3_CHKPT_SAVE(ctx, "id", s->id, fail);
-	V3_CHKPT_SAVE(ctx, "tpr", s->tpr, fail);
-	V3_CHKPT_SAVE(ctx, "ldr", s->ldr, fail);
-	V3_CHKPT_SAVE(ctx, "dfr", s->dfr, fail);
-	V3_CHKPT_SAVE(ctx, "svr", s->svr, fail);
-	V3_CHKPT_SAVE(ctx, "esr", s->esr, fail);
-	V3_CHKPT_SAVE(ctx, "esr_pending", s->esr_pending, fail);
-	V3_CHKPT_SAVE(ctx, "icr_lo", s->icr_lo, fail);
-	V3_CHKPT_SAVE(ctx, "icr_hi", s->icr_hi, fail);
-	V3_CHKPT_SAVE(ctx, "lvt_timer", s->lvt_timer, fail);
-	V3_CHKPT_SAVE(ctx, "lvt_thermal", s->lvt_thermal, fail);
-	V3_CHKPT_SAVE(ctx, "lvt_perf", s->lvt_perf, fail);
-	V3_CHKPT_SAVE(ctx, "lvt_lint0", s->lvt_lint0, fail);
-	V3_CHKPT_SAVE(ctx, "lvt_lint1", s->lvt_lint1, fail);
-	V3_CHKPT_SAVE(ctx, "lvt_error", s->lvt_error, fail);
-	V3_CHKPT_SAVE(ctx, "timer_initial", s->timer_initial, fail);
-	V3_CHKPT_SAVE(ctx, "timer_base", s->timer_base, fail);
-	V3_CHKPT_SAVE(ctx, "timer_dcr", s->timer_dcr, fail);
-	return 0;
-fail:
-	return v3_chkpt_ctx_error(ctx);
-}
-
-/* Check one register against the bits the guest can set in it. */
-static int lapic_check(u32 v, u32 allowed, const char *name, u32 instance,
-		       struct v3_vm_err *err)
-{
-	if (v & ~allowed)
-		return v3_vm_fail(err, -ERANGE,
-				  "lapic%u: %s 0x%x has bits outside 0x%x",
-				  instance, name, v, allowed);
-	return 0;
-}
-
-static int lapic_check_lvts(const struct v3_lapic_state *s, u32 instance,
+/* What the fields' bounds do not say of the LVT entries. */
+static int lapic_check_lvts(const struct v3_lapic_state *s, const char *p,
 			    struct v3_vm_err *err)
 {
 	const struct {
 		const char *name;
-		u32 v, allowed;
+		u32 v;
 	} lvt[] = {
-		{ "lvt timer", s->lvt_timer, LAPIC_LVT_TIMER_MASK },
-		{ "lvt thermal", s->lvt_thermal, LAPIC_LVT_DM_MASK },
-		{ "lvt perf", s->lvt_perf, LAPIC_LVT_DM_MASK },
-		{ "lvt lint0", s->lvt_lint0, LAPIC_LVT_LINT_MASK },
-		{ "lvt lint1", s->lvt_lint1, LAPIC_LVT_LINT_MASK },
-		{ "lvt error", s->lvt_error, LAPIC_LVT_ERROR_MASK },
+		{ "lvt_timer", s->lvt_timer },
+		{ "lvt_thermal", s->lvt_thermal },
+		{ "lvt_perf", s->lvt_perf },
+		{ "lvt_lint0", s->lvt_lint0 },
+		{ "lvt_lint1", s->lvt_lint1 },
+		{ "lvt_error", s->lvt_error },
 	};
-	int i, ret;
+	int i;
 
-	for (i = 0; i < ARRAY_SIZE(lvt); i++) {
-		ret = lapic_check(lvt[i].v, lvt[i].allowed, lvt[i].name,
-				  instance, err);
-		if (ret)
-			return ret;
+	for (i = 0; i < ARRAY_SIZE(lvt); i++)
 		if (!(s->svr & LAPIC_SVR_ENABLE) &&
 		    !(lvt[i].v & LAPIC_LVT_MASKED))
 			return v3_vm_fail(err, -ERANGE,
-					  "lapic%u: %s 0x%x is unmasked with the APIC disabled (svr 0x%x)",
-					  instance, lvt[i].name, lvt[i].v,
-					  s->svr);
-	}
+					  "%s%s 0x%x is unmasked with the APIC disabled (svr 0x%x)",
+					  p, lvt[i].name, lvt[i].v, s->svr);
 	if (lapic_timer_mode(s->lvt_timer) > LAPIC_TIMER_TSCDEADLINE)
 		return v3_vm_fail(err, -ERANGE,
-				  "lapic%u: lvt timer 0x%x has reserved timer mode 3",
-				  instance, s->lvt_timer);
+				  "%slvt_timer 0x%x has reserved timer mode 3",
+				  p, s->lvt_timer);
 	return 0;
 }
 
 static int lapic_check_vectors(const u32 *reg, const char *name,
-			       u32 instance, struct v3_vm_err *err)
+			       const char *p, struct v3_vm_err *err)
 {
 	/* vectors 0-15 are illegal: never requested, never in service */
 	if (reg[0] & 0xffff)
 		return v3_vm_fail(err, -ERANGE,
-				  "lapic%u: %s 0x%08x has vectors 0-15 set",
-				  instance, name, reg[0]);
+				  "%s%s 0x%08x has vectors 0-15 set",
+				  p, name, reg[0]);
 	return 0;
 }
 
-static int lapic_load(struct v3_chkpt_ctx *ctx, u32 version, void *state,
-		      u32 instance, struct v3_vm_err *err)
+static int lapic_check(const void *state, const struct v3_state_where *w,
+		       struct v3_vm_err *err)
 {
-	struct v3_lapic_state *s = state;
+	const struct v3_lapic_state *s = state;
+	const char *p = w->prefix;
+	u32 inst = w->instance;
 	int ret;
 
-	V3_CHKPT_LOAD(ctx, "timer_start", s->timer_start, fail);
-	V3_CHKPT_LOAD(ctx, "isr", s->isr, fail);
-	V3_CHKPT_LOAD(ctx, "tmr", s->tmr, fail);
-	V3_CHKPT_LOAD(ctx, "irr", s->irr, fail);
-	V3_CHKPT_LOAD(ctx, "id", s->id, fail);
-	V3_CHKPT_LOAD(ctx, "tpr", s->tpr, fail);
-	V3_CHKPT_LOAD(ctx, "ldr", s->ldr, fail);
-	V3_CHKPT_LOAD(ctx, "dfr", s->dfr, fail);
-	V3_CHKPT_LOAD(ctx, "svr", s->svr, fail);
-	V3_CHKPT_LOAD(ctx, "esr", s->esr, fail);
-	V3_CHKPT_LOAD(ctx, "esr_pending", s->esr_pending, fail);
-	V3_CHKPT_LOAD(ctx, "icr_lo", s->icr_lo, fail);
-	V3_CHKPT_LOAD(ctx, "icr_hi", s->icr_hi, fail);
-	V3_CHKPT_LOAD(ctx, "lvt_timer", s->lvt_timer, fail);
-	V3_CHKPT_LOAD(ctx, "lvt_thermal", s->lvt_thermal, fail);
-	V3_CHKPT_LOAD(ctx, "lvt_perf", s->lvt_perf, fail);
-	V3_CHKPT_LOAD(ctx, "lvt_lint0", s->lvt_lint0, fail);
-	V3_CHKPT_LOAD(ctx, "lvt_lint1", s->lvt_lint1, fail);
-	V3_CHKPT_LOAD(ctx, "lvt_error", s->lvt_error, fail);
-	V3_CHKPT_LOAD(ctx, "timer_initial", s->timer_initial, fail);
-	V3_CHKPT_LOAD(ctx, "timer_base", s->timer_base, fail);
-	V3_CHKPT_LOAD(ctx, "timer_dcr", s->timer_dcr, fail);
-
 	/* the ID is the vCPU's index: a LAPIC cannot move to another vCPU */
-	if (instance > 0xff || s->id != instance << LAPIC_ID_SHIFT)
+	if (inst > 0xff || s->id != inst << LAPIC_ID_SHIFT)
 		return v3_vm_fail(err, -ERANGE,
-				  "lapic%u: id 0x%x is not 0x%x (the instance's)",
-				  instance, s->id, instance << LAPIC_ID_SHIFT);
-	ret = lapic_check(s->tpr, 0xff, "tpr", instance, err) ?:
-	      lapic_check(s->ldr, LAPIC_DEST_MASK, "ldr", instance, err) ?:
-	      lapic_check(s->svr, LAPIC_SVR_MASK, "svr", instance, err) ?:
-	      lapic_check(s->esr, LAPIC_ESR_MASK, "esr", instance, err) ?:
-	      lapic_check(s->esr_pending, LAPIC_ESR_MASK, "esr_pending",
-			  instance, err) ?:
-	      lapic_check(s->icr_lo, LAPIC_ICR_LO_MASK, "icr_lo", instance,
-			  err) ?:
-	      lapic_check(s->icr_hi, LAPIC_DEST_MASK, "icr_hi", instance,
-			  err) ?:
-	      lapic_check(s->timer_dcr, LAPIC_TDCR_MASK, "timer divide config",
-			  instance, err) ?:
-	      lapic_check_lvts(s, instance, err) ?:
-	      lapic_check_vectors(s->isr, "isr", instance, err) ?:
-	      lapic_check_vectors(s->tmr, "tmr", instance, err) ?:
-	      lapic_check_vectors(s->irr, "irr", instance, err);
+				  "%sid 0x%x is not 0x%x (the instance's)",
+				  p, s->id, inst << LAPIC_ID_SHIFT);
+	ret = lapic_check_lvts(s, p, err) ?:
+	      lapic_check_vectors(s->isr, "isr", p, err) ?:
+	      lapic_check_vectors(s->tmr, "tmr", p, err) ?:
+	      lapic_check_vectors(s->irr, "irr", p, err);
 	if (ret)
 		return ret;
 	if ((s->dfr & LAPIC_DFR_ONES) != LAPIC_DFR_ONES)
 		return v3_vm_fail(err, -ERANGE,
-				  "lapic%u: dfr 0x%x: bits 27:0 are not all 1",
-				  instance, s->dfr);
+				  "%sdfr 0x%x: bits 27:0 are not all 1",
+				  p, s->dfr);
 	if (s->timer_base > s->timer_initial)
 		return v3_vm_fail(err, -ERANGE,
-				  "lapic%u: timer count 0x%x > initial count 0x%x",
-				  instance, s->timer_base, s->timer_initial);
+				  "%stimer count 0x%x > initial count 0x%x",
+				  p, s->timer_base, s->timer_initial);
 	if (lapic_timer_mode(s->lvt_timer) == LAPIC_TIMER_TSCDEADLINE &&
 	    s->timer_initial)
 		return v3_vm_fail(err, -ERANGE,
-				  "lapic%u: initial count 0x%x in TSC-deadline mode",
-				  instance, s->timer_initial);
+				  "%sinitial count 0x%x in TSC-deadline mode",
+				  p, s->timer_initial);
 	return 0;
-fail:
-	ret = v3_chkpt_ctx_error(ctx);
-	return v3_vm_fail(err, ret, "lapic%u: v%u state: a field is %s (%d)",
-			  instance, version,
-			  ret == -ENOENT ? "missing" :
-			  ret == -EMSGSIZE ? "of the wrong size" : "unreadable",
-			  ret);
 }
+
+/* Each register within the bits the guest can set in it. */
+#define LAPIC_FIELD(m)		V3_STATE_BLOB(struct v3_lapic_state, m)
+#define LAPIC_BITS(m, bits)	V3_STATE_BITS(struct v3_lapic_state, m, bits)
+static const struct v3_state_field lapic_fields[] = {
+	LAPIC_FIELD(timer_start),
+	LAPIC_FIELD(isr), LAPIC_FIELD(tmr), LAPIC_FIELD(irr),
+	LAPIC_FIELD(id),
+	LAPIC_BITS(tpr, 0xff),
+	LAPIC_BITS(ldr, LAPIC_DEST_MASK),
+	LAPIC_FIELD(dfr),
+	LAPIC_BITS(svr, LAPIC_SVR_MASK),
+	LAPIC_BITS(esr, LAPIC_ESR_MASK),
+	LAPIC_BITS(esr_pending, LAPIC_ESR_MASK),
+	LAPIC_BITS(icr_lo, LAPIC_ICR_LO_MASK),
+	LAPIC_BITS(icr_hi, LAPIC_DEST_MASK),
+	LAPIC_BITS(lvt_timer, LAPIC_LVT_TIMER_MASK),
+	LAPIC_BITS(lvt_thermal, LAPIC_LVT_DM_MASK),
+	LAPIC_BITS(lvt_perf, LAPIC_LVT_DM_MASK),
+	LAPIC_BITS(lvt_lint0, LAPIC_LVT_LINT_MASK),
+	LAPIC_BITS(lvt_lint1, LAPIC_LVT_LINT_MASK),
+	LAPIC_BITS(lvt_error, LAPIC_LVT_ERROR_MASK),
+	LAPIC_FIELD(timer_initial),
+	LAPIC_FIELD(timer_base),
+	LAPIC_BITS(timer_dcr, LAPIC_TDCR_MASK),
+};
+
+static const struct v3_state_desc lapic_desc =
+	V3_STATE_DESC(struct v3_lapic_state, lapic_fields, lapic_check);
 
 const struct v3_dev_ops v3_lapic_ops = {
 	.type = "lapic",
 	.mask = V3CHKPT_DEV_LAPIC,
 	.version = 1,
 	.min_version = 1,
-	.state_size = sizeof(struct v3_lapic_state),
+	.desc = &lapic_desc,
 	.space = V3_IO_MMIO,
 	.base = LAPIC_BASE,
 	.len = LAPIC_LEN,
 	.per_vcpu = true,
 	.reset = lapic_reset,
-	.save = lapic_save,
-	.load = lapic_load,
 	.io = lapic_io,
 };

@@ -30,8 +30,6 @@
 #define PIC_ICW4_AEOI		0x02
 #define PIC_ICW4_SFNM		0x10
 
-#define PIC_TAG_LEN		40
-
 static const char * const pic_chip_name[] = { "master", "slave" };
 
 /* Priority (0 highest, 8 none) of the highest request in @mask. */
@@ -255,173 +253,78 @@ static void pic_reset(void *state, u32 instance)
 	memset(state, 0, sizeof(struct v3_pic_state));
 }
 
-static const char *pic_tag(char *buf, unsigned int chip, const char *field)
+/* What the fields' bounds do not say of one chip. */
+static int pic_chip_check(const void *state, const struct v3_state_where *w,
+			  struct v3_vm_err *err)
 {
-	snprintf(buf, PIC_TAG_LEN, "%s.%s", pic_chip_name[chip], field);
-	return buf;
-}
+	const struct v3_pic_chip *p = state;
 
-static int pic_save(struct v3_chkpt_ctx *ctx, const void *state)
-{
-	const struct v3_pic_state *s = state;
-	char t[PIC_TAG_LEN];
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(s->chip); i++) {
-		const struct v3_pic_chip *p = &s->chip[i];
-
-		V3_CHKPT_SAVE(ctx, pic_tag(t, i, "irr"), p->irr, fail);
-		V3_CHKPT_SAVE(ctx, pic_tag(t, i, "imr"), p->imr, fail);
-		V3_CHKPT_SAVE(ctx, pic_tag(t, i, "isr"), p->isr, fail);
-		V3_CHKPT_SAVE(ctx, pic_tag(t, i, "last_irr"), p->last_irr,
-			      fail);
-		V3_CHKPT_SAVE(ctx, pic_tag(t, i, "priority_add"),
-			      p->priority_add, fail);
-		V3_CHKPT_SAVE(ctx, pic_tag(t, i, "irq_base"), p->irq_base,
-			      fail);
-		V3_CHKPT_SAVE(ctx, pic_tag(t, i, "init_state"), p->init_state,
-			      fail);
-		V3_CHKPT_SAVE(ctx, pic_tag(t, i, "read_reg_select"),
-			      p->read_reg_select, fail);
-		V3_CHKPT_SAVE(ctx, pic_tag(t, i, "poll"), p->poll, fail);
-		V3_CHKPT_SAVE(ctx, pic_tag(t, i, "special_mask"),
-			      p->special_mask, fail);
-		V3_CHKPT_SAVE(ctx, pic_tag(t, i, "auto_eoi"), p->auto_eoi,
-			      fail);
-		V3_CHKPT_SAVE(ctx, pic_tag(t, i, "rotate_on_auto_eoi"),
-			      p->rotate_on_auto_eoi, fail);
-		V3_CHKPT_SAVE(ctx, pic_tag(t, i, "special_fully_nested_mode"),
-			      p->special_fully_nested_mode, fail);
-		V3_CHKPT_SAVE(ctx, pic_tag(t, i, "init4"), p->init4, fail);
-		V3_CHKPT_SAVE(ctx, pic_tag(t, i, "single_mode"),
-			      p->single_mode, fail);
-		V3_CHKPT_SAVE(ctx, pic_tag(t, i, "ltim"), p->ltim, fail);
-	}
-	return 0;
-fail:
-	return v3_chkpt_ctx_error(ctx);
-}
-
-static int pic_check(const struct v3_pic_chip *p, u32 inst, unsigned int i,
-		     struct v3_vm_err *err)
-{
-	const char *n = pic_chip_name[i];
-	const struct {
-		const char *name;
-		u8 val;
-	} flags[] = {
-		{ "read_reg_select", p->read_reg_select },
-		{ "poll", p->poll },
-		{ "special_mask", p->special_mask },
-		{ "auto_eoi", p->auto_eoi },
-		{ "rotate_on_auto_eoi", p->rotate_on_auto_eoi },
-		{ "special_fully_nested_mode", p->special_fully_nested_mode },
-		{ "init4", p->init4 },
-		{ "single_mode", p->single_mode },
-		{ "ltim", p->ltim },
-	};
-	unsigned int f;
-
-	for (f = 0; f < ARRAY_SIZE(flags); f++)
-		if (flags[f].val > 1)
-			return v3_vm_fail(err, -ERANGE,
-					  "pic%u: %s.%s %u not 0/1", inst, n,
-					  flags[f].name, flags[f].val);
-	if (p->init_state > 3)
-		return v3_vm_fail(err, -ERANGE, "pic%u: %s.init_state %u > 3",
-				  inst, n, p->init_state);
 	/* ICW3 is skipped in single mode, ICW4 without IC4 */
 	if (p->init_state == 2 && p->single_mode)
 		return v3_vm_fail(err, -ERANGE,
-				  "pic%u: %s.init_state 2 (ICW3) in single mode",
-				  inst, n);
+				  "%sinit_state 2 (ICW3) in single mode",
+				  w->prefix);
 	if (p->init_state == 3 && !p->init4)
 		return v3_vm_fail(err, -ERANGE,
-				  "pic%u: %s.init_state 3 (ICW4) without IC4",
-				  inst, n);
-	if (p->priority_add > 7)
-		return v3_vm_fail(err, -ERANGE,
-				  "pic%u: %s.priority_add %u > 7",
-				  inst, n, p->priority_add);
-	if (p->irq_base & 7)
-		return v3_vm_fail(err, -ERANGE,
-				  "pic%u: %s.irq_base %#x has low bits set",
-				  inst, n, p->irq_base);
+				  "%sinit_state 3 (ICW4) without IC4", w->prefix);
 	if (p->ltim && p->irr != p->last_irr)
 		return v3_vm_fail(err, -ERANGE,
-				  "pic%u: %s.irr %#x, level triggered lines %#x",
-				  inst, n, p->irr, p->last_irr);
+				  "%sirr %#x, level triggered lines %#x",
+				  w->prefix, p->irr, p->last_irr);
 	return 0;
 }
 
-static int pic_load(struct v3_chkpt_ctx *ctx, u32 version, void *state,
-		    u32 instance, struct v3_vm_err *err)
+#define PIC_BOOL(m)	V3_STATE_BOOL(struct v3_pic_chip, m)
+static const struct v3_state_field pic_chip_fields[] = {
+	V3_STATE_BLOB(struct v3_pic_chip, irr),
+	V3_STATE_BLOB(struct v3_pic_chip, imr),
+	V3_STATE_BLOB(struct v3_pic_chip, isr),
+	V3_STATE_BLOB(struct v3_pic_chip, last_irr),
+	V3_STATE_MAX(struct v3_pic_chip, priority_add, 7),
+	V3_STATE_BITS(struct v3_pic_chip, irq_base, 0xf8),
+	V3_STATE_MAX(struct v3_pic_chip, init_state, 3),
+	PIC_BOOL(read_reg_select), PIC_BOOL(poll), PIC_BOOL(special_mask),
+	PIC_BOOL(auto_eoi), PIC_BOOL(rotate_on_auto_eoi),
+	PIC_BOOL(special_fully_nested_mode), PIC_BOOL(init4),
+	PIC_BOOL(single_mode), PIC_BOOL(ltim),
+};
+
+static const struct v3_state_desc pic_chip_desc =
+	V3_STATE_DESC(struct v3_pic_chip, pic_chip_fields, pic_chip_check);
+
+/* The master's input 2 is the slave's output, kept in step. */
+static int pic_check(const void *state, const struct v3_state_where *w,
+		     struct v3_vm_err *err)
 {
-	struct v3_pic_state *s = state;
-	char t[PIC_TAG_LEN] = "";
-	unsigned int i;
-	bool out;
-	int ret;
+	const struct v3_pic_state *s = state;
+	bool out = pic_get_irq(&s->chip[V3_PIC_SLAVE], false) >= 0;
 
-	for (i = 0; i < ARRAY_SIZE(s->chip); i++) {
-		struct v3_pic_chip *p = &s->chip[i];
-
-		V3_CHKPT_LOAD(ctx, pic_tag(t, i, "irr"), p->irr, fail);
-		V3_CHKPT_LOAD(ctx, pic_tag(t, i, "imr"), p->imr, fail);
-		V3_CHKPT_LOAD(ctx, pic_tag(t, i, "isr"), p->isr, fail);
-		V3_CHKPT_LOAD(ctx, pic_tag(t, i, "last_irr"), p->last_irr,
-			      fail);
-		V3_CHKPT_LOAD(ctx, pic_tag(t, i, "priority_add"),
-			      p->priority_add, fail);
-		V3_CHKPT_LOAD(ctx, pic_tag(t, i, "irq_base"), p->irq_base,
-			      fail);
-		V3_CHKPT_LOAD(ctx, pic_tag(t, i, "init_state"), p->init_state,
-			      fail);
-		V3_CHKPT_LOAD(ctx, pic_tag(t, i, "read_reg_select"),
-			      p->read_reg_select, fail);
-		V3_CHKPT_LOAD(ctx, pic_tag(t, i, "poll"), p->poll, fail);
-		V3_CHKPT_LOAD(ctx, pic_tag(t, i, "special_mask"),
-			      p->special_mask, fail);
-		V3_CHKPT_LOAD(ctx, pic_tag(t, i, "auto_eoi"), p->auto_eoi,
-			      fail);
-		V3_CHKPT_LOAD(ctx, pic_tag(t, i, "rotate_on_auto_eoi"),
-			      p->rotate_on_auto_eoi, fail);
-		V3_CHKPT_LOAD(ctx, pic_tag(t, i, "special_fully_nested_mode"),
-			      p->special_fully_nested_mode, fail);
-		V3_CHKPT_LOAD(ctx, pic_tag(t, i, "init4"), p->init4, fail);
-		V3_CHKPT_LOAD(ctx, pic_tag(t, i, "single_mode"),
-			      p->single_mode, fail);
-		V3_CHKPT_LOAD(ctx, pic_tag(t, i, "ltim"), p->ltim, fail);
-		ret = pic_check(p, instance, i, err);
-		if (ret)
-			return ret;
-	}
-	/* the master's input 2 is the slave's output, kept in step */
-	out = pic_get_irq(&s->chip[V3_PIC_SLAVE], false) >= 0;
 	if (!!(s->chip[V3_PIC_MASTER].last_irr & (1 << V3_PIC_CASCADE_IRQ)) !=
 	    out)
 		return v3_vm_fail(err, -ERANGE,
-				  "pic%u: master.last_irr %#x, slave output %u",
-				  instance, s->chip[V3_PIC_MASTER].last_irr,
+				  "%smaster.last_irr %#x, slave output %u",
+				  w->prefix, s->chip[V3_PIC_MASTER].last_irr,
 				  out);
 	return 0;
-fail:
-	ret = v3_chkpt_ctx_error(ctx);
-	return v3_vm_fail(err, ret, "pic%u: %s: cannot load (%d)",
-			  instance, t, ret);
 }
+
+static const struct v3_state_field pic_fields[] = {
+	V3_STATE_STRUCTS(struct v3_pic_state, chip, &pic_chip_desc,
+			 pic_chip_name),
+};
+
+static const struct v3_state_desc pic_desc =
+	V3_STATE_DESC(struct v3_pic_state, pic_fields, pic_check);
 
 const struct v3_dev_ops v3_pic_ops = {
 	.type = "pic",
 	.mask = V3CHKPT_DEV_PIC,
 	.version = 1,
 	.min_version = 1,
-	.state_size = sizeof(struct v3_pic_state),
+	.desc = &pic_desc,
 	.space = V3_IO_PORT,
 	.base = PIC_MASTER_BASE,
 	.len = PIC_SLAVE_BASE + 2 - PIC_MASTER_BASE,
 	.reset = pic_reset,
-	.save = pic_save,
-	.load = pic_load,
 	.io = pic_io,
 };

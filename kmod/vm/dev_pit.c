@@ -31,8 +31,6 @@
 
 #define PIT_ST_OUT		0x80	/* status: OUT pin */
 
-#define PIT_TAG_LEN		24
-
 /* Input clocks since the count was loaded; a vCPU behind the loader sees 0. */
 static u64 pit_elapsed(const struct v3_pit_chan *c, u64 now)
 {
@@ -282,47 +280,6 @@ static void pit_reset(void *state, u32 instance)
 	}
 }
 
-static const char *pit_tag(char *buf, unsigned int ch, const char *field)
-{
-	snprintf(buf, PIT_TAG_LEN, "ch%u.%s", ch, field);
-	return buf;
-}
-
-static int pit_save(struct v3_chkpt_ctx *ctx, const void *state)
-{
-	const struct v3_pit_state *s = state;
-	char t[PIT_TAG_LEN];
-	unsigned int i;
-
-	for (i = 0; i < V3_PIT_CHANNELS; i++) {
-		const struct v3_pit_chan *c = &s->ch[i];
-
-		V3_CHKPT_SAVE(ctx, pit_tag(t, i, "load_time"), c->load_time,
-			      fail);
-		V3_CHKPT_SAVE(ctx, pit_tag(t, i, "count"), c->count, fail);
-		V3_CHKPT_SAVE(ctx, pit_tag(t, i, "latched_count"),
-			      c->latched_count, fail);
-		V3_CHKPT_SAVE(ctx, pit_tag(t, i, "count_latched"),
-			      c->count_latched, fail);
-		V3_CHKPT_SAVE(ctx, pit_tag(t, i, "status_latched"),
-			      c->status_latched, fail);
-		V3_CHKPT_SAVE(ctx, pit_tag(t, i, "status"), c->status, fail);
-		V3_CHKPT_SAVE(ctx, pit_tag(t, i, "read_state"), c->read_state,
-			      fail);
-		V3_CHKPT_SAVE(ctx, pit_tag(t, i, "write_state"),
-			      c->write_state, fail);
-		V3_CHKPT_SAVE(ctx, pit_tag(t, i, "write_latch"),
-			      c->write_latch, fail);
-		V3_CHKPT_SAVE(ctx, pit_tag(t, i, "rw_mode"), c->rw_mode, fail);
-		V3_CHKPT_SAVE(ctx, pit_tag(t, i, "mode"), c->mode, fail);
-		V3_CHKPT_SAVE(ctx, pit_tag(t, i, "bcd"), c->bcd, fail);
-		V3_CHKPT_SAVE(ctx, pit_tag(t, i, "gate"), c->gate, fail);
-	}
-	return 0;
-fail:
-	return v3_chkpt_ctx_error(ctx);
-}
-
 /* Is @state a byte pointer value that access mode @rw_mode can reach? */
 static bool pit_rw_state_ok(u8 state, u8 rw_mode)
 {
@@ -331,122 +288,89 @@ static bool pit_rw_state_ok(u8 state, u8 rw_mode)
 	return state == rw_mode;
 }
 
-static int pit_check(const struct v3_pit_chan *c, u32 inst, unsigned int i,
-		     struct v3_vm_err *err)
+/* What the fields' bounds do not say of one channel. */
+static int pit_chan_check(const void *state, const struct v3_state_where *w,
+			  struct v3_vm_err *err)
 {
+	const struct v3_pit_chan *c = state;
+	const char *p = w->prefix;
 	u8 st;
 
-	if (c->mode > 5)
-		return v3_vm_fail(err, -ERANGE, "pit%u: ch%u.mode %u > 5",
-				  inst, i, c->mode);
-	if (c->rw_mode < V3_PIT_RW_LSB || c->rw_mode > V3_PIT_RW_WORD0)
-		return v3_vm_fail(err, -ERANGE,
-				  "pit%u: ch%u.rw_mode %u not 1..3",
-				  inst, i, c->rw_mode);
 	if (!pit_rw_state_ok(c->read_state, c->rw_mode))
 		return v3_vm_fail(err, -ERANGE,
-				  "pit%u: ch%u.read_state %u with rw_mode %u",
-				  inst, i, c->read_state, c->rw_mode);
+				  "%sread_state %u with rw_mode %u",
+				  p, c->read_state, c->rw_mode);
 	if (!pit_rw_state_ok(c->write_state, c->rw_mode))
 		return v3_vm_fail(err, -ERANGE,
-				  "pit%u: ch%u.write_state %u with rw_mode %u",
-				  inst, i, c->write_state, c->rw_mode);
+				  "%swrite_state %u with rw_mode %u",
+				  p, c->write_state, c->rw_mode);
 	if (c->write_latch && c->write_state != V3_PIT_RW_WORD1)
 		return v3_vm_fail(err, -ERANGE,
-				  "pit%u: ch%u.write_latch %#x with no word write",
-				  inst, i, c->write_latch);
-	if (c->count < 1 || c->count > 0x10000)
-		return v3_vm_fail(err, -ERANGE,
-				  "pit%u: ch%u.count %u not 1..65536",
-				  inst, i, c->count);
-	if (c->bcd > 1)
-		return v3_vm_fail(err, -ERANGE, "pit%u: ch%u.bcd %u not 0/1",
-				  inst, i, c->bcd);
-	if (c->gate > 1)
-		return v3_vm_fail(err, -ERANGE, "pit%u: ch%u.gate %u not 0/1",
-				  inst, i, c->gate);
+				  "%swrite_latch %#x with no word write",
+				  p, c->write_latch);
 	/* a latch holds what the current control word would have latched */
 	if (c->count_latched && c->count_latched != c->rw_mode &&
 	    !(c->rw_mode == V3_PIT_RW_WORD0 &&
 	      c->count_latched == V3_PIT_RW_MSB))
 		return v3_vm_fail(err, -ERANGE,
-				  "pit%u: ch%u.count_latched %u with rw_mode %u",
-				  inst, i, c->count_latched, c->rw_mode);
+				  "%scount_latched %u with rw_mode %u",
+				  p, c->count_latched, c->rw_mode);
 	if (!c->count_latched && c->latched_count)
 		return v3_vm_fail(err, -ERANGE,
-				  "pit%u: ch%u.latched_count %#x while not latched",
-				  inst, i, c->latched_count);
+				  "%slatched_count %#x while not latched",
+				  p, c->latched_count);
 	if (c->count_latched && c->bcd && !pit_bcd_valid(c->latched_count))
-		return v3_vm_fail(err, -ERANGE,
-				  "pit%u: ch%u.latched_count %#x not BCD",
-				  inst, i, c->latched_count);
-	if (c->status_latched > 1)
-		return v3_vm_fail(err, -ERANGE,
-				  "pit%u: ch%u.status_latched %u not 0/1",
-				  inst, i, c->status_latched);
+		return v3_vm_fail(err, -ERANGE, "%slatched_count %#x not BCD",
+				  p, c->latched_count);
 	st = c->status_latched ?
 	     (c->status & PIT_ST_OUT) | c->rw_mode << 4 | c->mode << 1 | c->bcd :
 	     0;
 	if (c->status != st)
-		return v3_vm_fail(err, -ERANGE,
-				  "pit%u: ch%u.status %#x, expected %#x",
-				  inst, i, c->status, st);
+		return v3_vm_fail(err, -ERANGE, "%sstatus %#x, expected %#x",
+				  p, c->status, st);
 	return 0;
 }
 
-static int pit_load(struct v3_chkpt_ctx *ctx, u32 version, void *state,
-		    u32 instance, struct v3_vm_err *err)
-{
-	struct v3_pit_state *s = state;
-	char t[PIT_TAG_LEN] = "";
-	unsigned int i;
-	int ret;
+#define PIT_FIELD(m)	V3_STATE_BLOB(struct v3_pit_chan, m)
+static const struct v3_state_field pit_chan_fields[] = {
+	PIT_FIELD(load_time),
+	V3_STATE_RANGE(struct v3_pit_chan, count, 1, 0x10000),
+	PIT_FIELD(latched_count),
+	V3_STATE_MAX(struct v3_pit_chan, count_latched, V3_PIT_RW_WORD1),
+	V3_STATE_BOOL(struct v3_pit_chan, status_latched),
+	PIT_FIELD(status),
+	V3_STATE_MAX(struct v3_pit_chan, read_state, V3_PIT_RW_WORD1),
+	V3_STATE_MAX(struct v3_pit_chan, write_state, V3_PIT_RW_WORD1),
+	PIT_FIELD(write_latch),
+	V3_STATE_RANGE(struct v3_pit_chan, rw_mode, V3_PIT_RW_LSB,
+		       V3_PIT_RW_WORD0),
+	V3_STATE_MAX(struct v3_pit_chan, mode, 5),
+	V3_STATE_BOOL(struct v3_pit_chan, bcd),
+	V3_STATE_BOOL(struct v3_pit_chan, gate),
+};
 
-	for (i = 0; i < V3_PIT_CHANNELS; i++) {
-		struct v3_pit_chan *c = &s->ch[i];
+static const struct v3_state_desc pit_chan_desc =
+	V3_STATE_DESC(struct v3_pit_chan, pit_chan_fields, pit_chan_check);
 
-		V3_CHKPT_LOAD(ctx, pit_tag(t, i, "load_time"), c->load_time,
-			      fail);
-		V3_CHKPT_LOAD(ctx, pit_tag(t, i, "count"), c->count, fail);
-		V3_CHKPT_LOAD(ctx, pit_tag(t, i, "latched_count"),
-			      c->latched_count, fail);
-		V3_CHKPT_LOAD(ctx, pit_tag(t, i, "count_latched"),
-			      c->count_latched, fail);
-		V3_CHKPT_LOAD(ctx, pit_tag(t, i, "status_latched"),
-			      c->status_latched, fail);
-		V3_CHKPT_LOAD(ctx, pit_tag(t, i, "status"), c->status, fail);
-		V3_CHKPT_LOAD(ctx, pit_tag(t, i, "read_state"), c->read_state,
-			      fail);
-		V3_CHKPT_LOAD(ctx, pit_tag(t, i, "write_state"),
-			      c->write_state, fail);
-		V3_CHKPT_LOAD(ctx, pit_tag(t, i, "write_latch"),
-			      c->write_latch, fail);
-		V3_CHKPT_LOAD(ctx, pit_tag(t, i, "rw_mode"), c->rw_mode, fail);
-		V3_CHKPT_LOAD(ctx, pit_tag(t, i, "mode"), c->mode, fail);
-		V3_CHKPT_LOAD(ctx, pit_tag(t, i, "bcd"), c->bcd, fail);
-		V3_CHKPT_LOAD(ctx, pit_tag(t, i, "gate"), c->gate, fail);
-		ret = pit_check(c, instance, i, err);
-		if (ret)
-			return ret;
-	}
-	return 0;
-fail:
-	ret = v3_chkpt_ctx_error(ctx);
-	return v3_vm_fail(err, ret, "pit%u: %s: cannot load (%d)",
-			  instance, t, ret);
-}
+static const char * const pit_chan_name[] = { "ch0", "ch1", "ch2" };
+
+static const struct v3_state_field pit_fields[] = {
+	V3_STATE_STRUCTS(struct v3_pit_state, ch, &pit_chan_desc,
+			 pit_chan_name),
+};
+
+static const struct v3_state_desc pit_desc =
+	V3_STATE_DESC(struct v3_pit_state, pit_fields, NULL);
 
 const struct v3_dev_ops v3_pit_ops = {
 	.type = "pit",
 	.mask = V3CHKPT_DEV_PIT,
 	.version = 1,
 	.min_version = 1,
-	.state_size = sizeof(struct v3_pit_state),
+	.desc = &pit_desc,
 	.space = V3_IO_PORT,
 	.base = PIT_PORT_BASE,
 	.len = PIT_PORT_CONTROL + 1,
 	.reset = pit_reset,
-	.save = pit_save,
-	.load = pit_load,
 	.io = pit_io,
 };

@@ -154,84 +154,58 @@ static int rtc_io(void *state, struct v3_io *io)
 	return -EINVAL;
 }
 
-static int rtc_save(struct v3_chkpt_ctx *ctx, const void *state)
+/* Registers A to D as the model could have left them. */
+static int rtc_check(const void *state, const struct v3_state_where *w,
+		     struct v3_vm_err *err)
 {
 	const struct v3_rtc_state *s = state;
+	u8 a = s->nvram[RTC_REG_A], b = s->nvram[RTC_REG_B];
+	u8 c = s->nvram[RTC_REG_C], d = s->nvram[RTC_REG_D];
+	const char *p = w->prefix;
 
-	V3_CHKPT_SAVE(ctx, "pf_ref", s->pf_ref, fail);
-	V3_CHKPT_SAVE(ctx, "nvram", s->nvram, fail);
-	V3_CHKPT_SAVE(ctx, "index", s->index, fail);
-	V3_CHKPT_SAVE(ctx, "nmi_disabled", s->nmi_disabled, fail);
-	return 0;
-fail:
-	return v3_chkpt_ctx_error(ctx);
-}
-
-static int rtc_load(struct v3_chkpt_ctx *ctx, u32 version, void *state,
-		    u32 instance, struct v3_vm_err *err)
-{
-	struct v3_rtc_state *s = state;
-	u8 a, b, c, d;
-	int ret;
-
-	V3_CHKPT_LOAD(ctx, "pf_ref", s->pf_ref, fail);
-	V3_CHKPT_LOAD(ctx, "nvram", s->nvram, fail);
-	V3_CHKPT_LOAD(ctx, "index", s->index, fail);
-	V3_CHKPT_LOAD(ctx, "nmi_disabled", s->nmi_disabled, fail);
-
-	a = s->nvram[RTC_REG_A];
-	b = s->nvram[RTC_REG_B];
-	c = s->nvram[RTC_REG_C];
-	d = s->nvram[RTC_REG_D];
-	if (s->index >= RTC_NVRAM_SIZE)
-		return v3_vm_fail(err, -ERANGE, "rtc%u: index %u > %u",
-				  instance, s->index, RTC_NVRAM_SIZE - 1);
-	if (s->nmi_disabled > 1)
-		return v3_vm_fail(err, -ERANGE, "rtc%u: nmi_disabled %u > 1",
-				  instance, s->nmi_disabled);
 	if (a & RTC_A_UIP)
 		return v3_vm_fail(err, -ERANGE,
-				  "rtc%u: register A 0x%02x has UIP set",
-				  instance, a);
+				  "%sregister A 0x%02x has UIP set", p, a);
 	if ((b & RTC_B_SET) && (b & RTC_B_UIE))
 		return v3_vm_fail(err, -ERANGE,
-				  "rtc%u: register B 0x%02x has UIE with SET",
-				  instance, b);
+				  "%sregister B 0x%02x has UIE with SET", p, b);
 	/* no clock: only PF is ever latched */
 	if (c & ~(RTC_C_IRQF | RTC_C_PF))
 		return v3_vm_fail(err, -ERANGE,
-				  "rtc%u: register C 0x%02x has bits outside 0x%02x",
-				  instance, c, RTC_C_IRQF | RTC_C_PF);
+				  "%sregister C 0x%02x has bits outside 0x%02x",
+				  p, c, RTC_C_IRQF | RTC_C_PF);
 	if ((c & RTC_C_IRQF) != rtc_irqf(b, c))
 		return v3_vm_fail(err, -ERANGE,
-				  "rtc%u: register C 0x%02x: IRQF disagrees with register B 0x%02x",
-				  instance, c, b);
+				  "%sregister C 0x%02x: IRQF disagrees with register B 0x%02x",
+				  p, c, b);
 	if (d != RTC_D_VRT)
 		return v3_vm_fail(err, -ERANGE,
-				  "rtc%u: register D 0x%02x is not 0x%02x",
-				  instance, d, RTC_D_VRT);
+				  "%sregister D 0x%02x is not 0x%02x",
+				  p, d, RTC_D_VRT);
 	return 0;
-fail:
-	ret = v3_chkpt_ctx_error(ctx);
-	return v3_vm_fail(err, ret, "rtc%u: v%u state: a field is %s (%d)",
-			  instance, version,
-			  ret == -ENOENT ? "missing" :
-			  ret == -EMSGSIZE ? "of the wrong size" : "unreadable",
-			  ret);
 }
+
+static const struct v3_state_field rtc_fields[] = {
+	V3_STATE_BLOB(struct v3_rtc_state, pf_ref),
+	V3_STATE_BLOB(struct v3_rtc_state, nvram),
+	V3_STATE_MAX(struct v3_rtc_state, index, RTC_NVRAM_SIZE - 1),
+	V3_STATE_BOOL(struct v3_rtc_state, nmi_disabled),
+	V3_STATE_PAD(struct v3_rtc_state, pad),
+};
+
+static const struct v3_state_desc rtc_desc =
+	V3_STATE_DESC(struct v3_rtc_state, rtc_fields, rtc_check);
 
 const struct v3_dev_ops v3_rtc_ops = {
 	.type = "rtc",
 	.mask = V3CHKPT_DEV_RTC,
 	.version = 1,
 	.min_version = 1,
-	.state_size = sizeof(struct v3_rtc_state),
+	.desc = &rtc_desc,
 	.space = V3_IO_PORT,
 	.base = RTC_PORT_INDEX,
 	.len = 2,
 	.per_vcpu = false,
 	.reset = rtc_reset,
-	.save = rtc_save,
-	.load = rtc_load,
 	.io = rtc_io,
 };

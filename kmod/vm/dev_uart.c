@@ -265,35 +265,10 @@ static void uart_reset(void *state, u32 instance)
 	s->iir = UART_IIR_NO_INT;
 }
 
-static int uart_save(struct v3_chkpt_ctx *ctx, const void *state)
-{
-	const struct v3_uart_state *s = state;
-
-	V3_CHKPT_SAVE(ctx, "tx_total", s->tx_total, fail);
-	V3_CHKPT_SAVE(ctx, "rx_fifo", s->rx_fifo, fail);
-	V3_CHKPT_SAVE(ctx, "tx_fifo", s->tx_fifo, fail);
-	V3_CHKPT_SAVE(ctx, "divisor", s->divisor, fail);
-	V3_CHKPT_SAVE(ctx, "rx_head", s->rx_head, fail);
-	V3_CHKPT_SAVE(ctx, "rx_count", s->rx_count, fail);
-	V3_CHKPT_SAVE(ctx, "tx_head", s->tx_head, fail);
-	V3_CHKPT_SAVE(ctx, "tx_count", s->tx_count, fail);
-	V3_CHKPT_SAVE(ctx, "rbr", s->rbr, fail);
-	V3_CHKPT_SAVE(ctx, "ier", s->ier, fail);
-	V3_CHKPT_SAVE(ctx, "iir", s->iir, fail);
-	V3_CHKPT_SAVE(ctx, "fcr", s->fcr, fail);
-	V3_CHKPT_SAVE(ctx, "lcr", s->lcr, fail);
-	V3_CHKPT_SAVE(ctx, "mcr", s->mcr, fail);
-	V3_CHKPT_SAVE(ctx, "lsr", s->lsr, fail);
-	V3_CHKPT_SAVE(ctx, "scr", s->scr, fail);
-	V3_CHKPT_SAVE(ctx, "thr_ipending", s->thr_ipending, fail);
-	return 0;
-fail:
-	return v3_chkpt_ctx_error(ctx);
-}
-
 /* A FIFO's free slots are zero: the state's bytes depend on nothing else. */
-static int uart_check_fifo(const u8 *fifo, u8 head, u8 count, u32 inst,
-			   const char *name, struct v3_vm_err *err)
+static int uart_check_fifo(const u8 *fifo, u8 head, u8 count,
+			   const char *prefix, const char *name,
+			   struct v3_vm_err *err)
 {
 	unsigned int i;
 
@@ -302,60 +277,38 @@ static int uart_check_fifo(const u8 *fifo, u8 head, u8 count, u32 inst,
 
 		if (fifo[slot])
 			return v3_vm_fail(err, -ERANGE,
-					  "uart%u: %s[%u] %#x in a free slot",
-					  inst, name, slot, fifo[slot]);
+					  "%s%s[%u] %#x in a free slot",
+					  prefix, name, slot, fifo[slot]);
 	}
 	return 0;
 }
 
-static int uart_check(const struct v3_uart_state *s, u32 inst,
+/* What the fields' bounds do not say; the heads and counts are in range. */
+static int uart_check(const void *state, const struct v3_state_where *w,
 		      struct v3_vm_err *err)
 {
+	const struct v3_uart_state *s = state;
+	const char *p = w->prefix;
 	bool empty;
 	int ret;
 
-	/* first what could index the FIFOs */
-	if (s->rx_head >= V3_UART_FIFO_SIZE)
-		return v3_vm_fail(err, -ERANGE, "uart%u: rx_head %u >= %u",
-				  inst, s->rx_head, V3_UART_FIFO_SIZE);
-	if (s->rx_count > V3_UART_FIFO_SIZE)
-		return v3_vm_fail(err, -ERANGE, "uart%u: rx_count %u > %u",
-				  inst, s->rx_count, V3_UART_FIFO_SIZE);
-	if (s->tx_head >= V3_UART_FIFO_SIZE)
-		return v3_vm_fail(err, -ERANGE, "uart%u: tx_head %u >= %u",
-				  inst, s->tx_head, V3_UART_FIFO_SIZE);
-	if (s->tx_count > V3_UART_FIFO_SIZE)
-		return v3_vm_fail(err, -ERANGE, "uart%u: tx_count %u > %u",
-				  inst, s->tx_count, V3_UART_FIFO_SIZE);
-	if (s->ier & ~UART_IER_MASK)
-		return v3_vm_fail(err, -ERANGE,
-				  "uart%u: ier %#x has reserved bits set",
-				  inst, s->ier);
-	if (s->mcr & ~UART_MCR_MASK)
-		return v3_vm_fail(err, -ERANGE,
-				  "uart%u: mcr %#x has reserved bits set",
-				  inst, s->mcr);
 	if (s->fcr & ~UART_FCR_STICKY ||
 	    (s->fcr && !(s->fcr & UART_FCR_ENABLE_FIFO)))
-		return v3_vm_fail(err, -ERANGE,
-				  "uart%u: fcr %#x cannot stick", inst, s->fcr);
-	if (s->thr_ipending > 1)
-		return v3_vm_fail(err, -ERANGE,
-				  "uart%u: thr_ipending %u not 0/1",
-				  inst, s->thr_ipending);
+		return v3_vm_fail(err, -ERANGE, "%sfcr %#x cannot stick", p,
+				  s->fcr);
 	if (s->rx_count > uart_fifo_cap(s))
 		return v3_vm_fail(err, -ERANGE,
-				  "uart%u: rx_count %u > FIFO size %u",
-				  inst, s->rx_count, uart_fifo_cap(s));
+				  "%srx_count %u > FIFO size %u",
+				  p, s->rx_count, uart_fifo_cap(s));
 	if (s->tx_count >= uart_fifo_cap(s))
 		return v3_vm_fail(err, -ERANGE,
-				  "uart%u: tx_count %u, a full FIFO (%u) drains",
-				  inst, s->tx_count, uart_fifo_cap(s));
-	ret = uart_check_fifo(s->rx_fifo, s->rx_head, s->rx_count, inst,
+				  "%stx_count %u, a full FIFO (%u) drains",
+				  p, s->tx_count, uart_fifo_cap(s));
+	ret = uart_check_fifo(s->rx_fifo, s->rx_head, s->rx_count, p,
 			      "rx_fifo", err);
 	if (ret)
 		return ret;
-	ret = uart_check_fifo(s->tx_fifo, s->tx_head, s->tx_count, inst,
+	ret = uart_check_fifo(s->tx_fifo, s->tx_head, s->tx_count, p,
 			      "tx_fifo", err);
 	if (ret)
 		return ret;
@@ -366,61 +319,47 @@ static int uart_check(const struct v3_uart_state *s, u32 inst,
 	    !!(s->lsr & UART_LSR_THRE) != empty ||
 	    !!(s->lsr & UART_LSR_TEMT) != empty)
 		return v3_vm_fail(err, -ERANGE,
-				  "uart%u: lsr %#x with rx_count %u tx_count %u",
-				  inst, s->lsr, s->rx_count, s->tx_count);
+				  "%slsr %#x with rx_count %u tx_count %u",
+				  p, s->lsr, s->rx_count, s->tx_count);
 	if (s->thr_ipending && !(s->lsr & UART_LSR_THRE))
-		return v3_vm_fail(err, -ERANGE,
-				  "uart%u: thr_ipending with THR full", inst);
+		return v3_vm_fail(err, -ERANGE, "%sthr_ipending with THR full",
+				  p);
 	if (s->iir != uart_iir(s))
-		return v3_vm_fail(err, -ERANGE,
-				  "uart%u: iir %#x, the state gives %#x",
-				  inst, s->iir, uart_iir(s));
+		return v3_vm_fail(err, -ERANGE, "%siir %#x, the state gives %#x",
+				  p, s->iir, uart_iir(s));
 	return 0;
 }
 
-static int uart_load(struct v3_chkpt_ctx *ctx, u32 version, void *state,
-		     u32 instance, struct v3_vm_err *err)
-{
-	struct v3_uart_state *s = state;
-	const char *t = "";
-	int ret;
+#define UART_FIELD(m)	V3_STATE_BLOB(struct v3_uart_state, m)
+static const struct v3_state_field uart_fields[] = {
+	UART_FIELD(tx_total), UART_FIELD(rx_fifo), UART_FIELD(tx_fifo),
+	UART_FIELD(divisor),
+	/* what indexes the FIFOs first */
+	V3_STATE_MAX(struct v3_uart_state, rx_head, V3_UART_FIFO_SIZE - 1),
+	V3_STATE_MAX(struct v3_uart_state, rx_count, V3_UART_FIFO_SIZE),
+	V3_STATE_MAX(struct v3_uart_state, tx_head, V3_UART_FIFO_SIZE - 1),
+	V3_STATE_MAX(struct v3_uart_state, tx_count, V3_UART_FIFO_SIZE),
+	UART_FIELD(rbr),
+	V3_STATE_BITS(struct v3_uart_state, ier, UART_IER_MASK),
+	UART_FIELD(iir), UART_FIELD(fcr), UART_FIELD(lcr),
+	V3_STATE_BITS(struct v3_uart_state, mcr, UART_MCR_MASK),
+	UART_FIELD(lsr), UART_FIELD(scr),
+	V3_STATE_BOOL(struct v3_uart_state, thr_ipending),
+	V3_STATE_PAD(struct v3_uart_state, pad),
+};
 
-	/* t names the blob being loaded, for the failure message */
-	V3_CHKPT_LOAD(ctx, t = "tx_total", s->tx_total, fail);
-	V3_CHKPT_LOAD(ctx, t = "rx_fifo", s->rx_fifo, fail);
-	V3_CHKPT_LOAD(ctx, t = "tx_fifo", s->tx_fifo, fail);
-	V3_CHKPT_LOAD(ctx, t = "divisor", s->divisor, fail);
-	V3_CHKPT_LOAD(ctx, t = "rx_head", s->rx_head, fail);
-	V3_CHKPT_LOAD(ctx, t = "rx_count", s->rx_count, fail);
-	V3_CHKPT_LOAD(ctx, t = "tx_head", s->tx_head, fail);
-	V3_CHKPT_LOAD(ctx, t = "tx_count", s->tx_count, fail);
-	V3_CHKPT_LOAD(ctx, t = "rbr", s->rbr, fail);
-	V3_CHKPT_LOAD(ctx, t = "ier", s->ier, fail);
-	V3_CHKPT_LOAD(ctx, t = "iir", s->iir, fail);
-	V3_CHKPT_LOAD(ctx, t = "fcr", s->fcr, fail);
-	V3_CHKPT_LOAD(ctx, t = "lcr", s->lcr, fail);
-	V3_CHKPT_LOAD(ctx, t = "mcr", s->mcr, fail);
-	V3_CHKPT_LOAD(ctx, t = "lsr", s->lsr, fail);
-	V3_CHKPT_LOAD(ctx, t = "scr", s->scr, fail);
-	V3_CHKPT_LOAD(ctx, t = "thr_ipending", s->thr_ipending, fail);
-	return uart_check(s, instance, err);
-fail:
-	ret = v3_chkpt_ctx_error(ctx);
-	return v3_vm_fail(err, ret, "uart%u: %s: cannot load (%d)",
-			  instance, t, ret);
-}
+static const struct v3_state_desc uart_desc =
+	V3_STATE_DESC(struct v3_uart_state, uart_fields, uart_check);
 
 const struct v3_dev_ops v3_uart_ops = {
 	.type = "uart",
 	.mask = V3CHKPT_DEV_UART,
 	.version = 1,
 	.min_version = 1,
-	.state_size = sizeof(struct v3_uart_state),
+	.desc = &uart_desc,
 	.space = V3_IO_PORT,
 	.base = UART_BASE,
 	.len = UART_PORTS,
 	.reset = uart_reset,
-	.save = uart_save,
-	.load = uart_load,
 	.io = uart_io,
 };

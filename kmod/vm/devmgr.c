@@ -30,7 +30,7 @@ int v3_devs_init(struct v3_vm *vm)
 		for (k = 0; k < (ops->per_vcpu ? vm->cfg.vcpus : 1); k++) {
 			struct v3_dev *d = &vm->devs[vm->ndevs];
 
-			d->state = kzalloc(ops->state_size, GFP_KERNEL_ACCOUNT);
+			d->state = kzalloc(ops->desc->size, GFP_KERNEL_ACCOUNT);
 			if (!d->state)
 				return -ENOMEM;	/* caller tears down */
 			d->ops = ops;
@@ -86,6 +86,24 @@ int v3_dev_io(struct v3_vm *vm, enum v3_io_space space, struct v3_io *io)
 	return ret;
 }
 
+int v3_dev_state_save(const struct v3_dev_ops *ops, struct v3_chkpt_ctx *ctx,
+		      const void *state)
+{
+	return v3_state_save(ctx, ops->desc, state);
+}
+
+int v3_dev_state_load(const struct v3_dev_ops *ops, struct v3_chkpt_ctx *ctx,
+		      void *state, u32 instance, struct v3_vm_err *err)
+{
+	struct v3_state_where w = {
+		.instance = instance,
+		.version = v3_chkpt_ctx_version(ctx),
+	};
+
+	snprintf(w.prefix, sizeof(w.prefix), "%s%u: ", ops->type, instance);
+	return v3_state_load(ctx, ops->desc, state, &w, err);
+}
+
 int v3_devs_save(struct v3_chkpt *chkpt, struct v3_vm *vm)
 {
 	int ret = 0;
@@ -97,18 +115,18 @@ int v3_devs_save(struct v3_chkpt *chkpt, struct v3_vm *vm)
 		void *copy;
 
 		/* Saving may sleep: work from a copy taken under the lock. */
-		copy = kmalloc(d->ops->state_size, GFP_KERNEL);
+		copy = kmalloc(d->ops->desc->size, GFP_KERNEL);
 		if (!copy)
 			return -ENOMEM;
 		spin_lock(&d->lock);
-		memcpy(copy, d->state, d->ops->state_size);
+		memcpy(copy, d->state, d->ops->desc->size);
 		spin_unlock(&d->lock);
 		ctx = v3_chkpt_open_ctx(chkpt, d->ops->type, d->instance,
 					d->ops->min_version, d->ops->version);
 		if (IS_ERR(ctx)) {
 			ret = PTR_ERR(ctx);
 		} else {
-			ret = d->ops->save(ctx, copy);
+			ret = v3_dev_state_save(d->ops, ctx, copy);
 			ret = v3_chkpt_close_ctx(ctx) ?: ret;
 		}
 		kfree(copy);
@@ -135,7 +153,7 @@ int v3_devs_load(struct v3_chkpt *chkpt, struct v3_vm *vm, void **staged,
 		struct v3_dev *d = &vm->devs[i];
 		struct v3_chkpt_ctx *ctx;
 
-		staged[i] = kzalloc(d->ops->state_size, GFP_KERNEL);
+		staged[i] = kzalloc(d->ops->desc->size, GFP_KERNEL);
 		if (!staged[i])
 			return v3_vm_fail(err, -ENOMEM, "%s: out of memory",
 					  d->name);
@@ -145,8 +163,8 @@ int v3_devs_load(struct v3_chkpt *chkpt, struct v3_vm *vm, void **staged,
 			return v3_vm_fail(err, PTR_ERR(ctx),
 					  "%s: cannot open its state (%ld)",
 					  d->name, PTR_ERR(ctx));
-		ret = d->ops->load(ctx, v3_chkpt_ctx_version(ctx), staged[i],
-				   d->instance, err);
+		ret = v3_dev_state_load(d->ops, ctx, staged[i], d->instance,
+					err);
 		ret = v3_chkpt_close_ctx(ctx) ?: ret;
 		if (ret)
 			return v3_vm_fail(err, ret, "%s: load failed (%d)",
@@ -163,7 +181,7 @@ void v3_devs_apply(struct v3_vm *vm, void **staged)
 		struct v3_dev *d = &vm->devs[i];
 
 		spin_lock(&d->lock);
-		memcpy(d->state, staged[i], d->ops->state_size);
+		memcpy(d->state, staged[i], d->ops->desc->size);
 		spin_unlock(&d->lock);
 	}
 }

@@ -86,17 +86,22 @@ void v3_vcpu_reset(struct v3_vcpu *v)
 }
 
 /*
- * The fields of the core and archdep contexts, each saved as its own tagged
- * blob: one table drives both save and load, so the two cannot drift.
+ * The core and archdep contexts, described once (vmstate.h); the XSAVE
+ * area follows the archdep fields as a bounded blob of its own length.
  */
-struct v3_field {
-	const char *tag;
-	u16 off, size;
+#define CORE(tag, m)	V3_STATE_BLOB_TAG(struct v3_vcpu_core, m, tag)
+#define SEG(m)		V3_STATE_BLOB(struct v3_seg, m)
+#define ARCH(tag, m)	V3_STATE_BLOB_TAG(struct v3_vcpu_archdep, m, tag)
+
+/* Each segment register's fields, tagged "cs.base", "cs.limit", ... */
+static const struct v3_state_field seg_fields[] = {
+	SEG(base), SEG(limit), SEG(selector), SEG(attr),
 };
 
-#define CORE(tag, m) { tag, offsetof(struct v3_vcpu_core, m), \
-		       sizeof_field(struct v3_vcpu_core, m) }
-static const struct v3_field core_fields[] = {
+static const struct v3_state_desc seg_desc =
+	V3_STATE_DESC(struct v3_seg, seg_fields, NULL);
+
+static const struct v3_state_field core_fields[] = {
 	CORE("rax", gpr[V3_RAX]), CORE("rcx", gpr[V3_RCX]),
 	CORE("rdx", gpr[V3_RDX]), CORE("rbx", gpr[V3_RBX]),
 	CORE("rsp", gpr[V3_RSP]), CORE("rbp", gpr[V3_RBP]),
@@ -112,21 +117,13 @@ static const struct v3_field core_fields[] = {
 	CORE("dr3", dr[3]), CORE("dr6", dr6), CORE("dr7", dr7),
 	CORE("gdtr.base", gdtr.base), CORE("gdtr.limit", gdtr.limit),
 	CORE("idtr.base", idtr.base), CORE("idtr.limit", idtr.limit),
+	V3_STATE_STRUCTS(struct v3_vcpu_core, seg, &seg_desc, v3_seg_names),
 };
 
-/* Each segment register's fields, tagged "cs.base", "cs.limit", ... */
-#define SEG(tag, m) { tag, offsetof(struct v3_seg, m), \
-		      sizeof_field(struct v3_seg, m) }
-static const struct v3_field seg_fields[] = {
-	SEG("base", base), SEG("limit", limit), SEG("selector", selector),
-	SEG("attr", attr),
-};
+static const struct v3_state_desc core_desc =
+	V3_STATE_DESC(struct v3_vcpu_core, core_fields, NULL);
 
-#define ARCH(tag, m) { tag, offsetof(struct v3_vcpu_archdep, m), \
-		       sizeof_field(struct v3_vcpu_archdep, m) }
-
-/* The XSAVE area follows as a bounded blob of its own length. */
-static const struct v3_field archdep_fields[] = {
+static const struct v3_state_field archdep_fields[] = {
 	ARCH("msr.star", star), ARCH("msr.lstar", lstar),
 	ARCH("msr.cstar", cstar), ARCH("msr.sfmask", sfmask),
 	ARCH("msr.kernel_gs_base", kernel_gs_base),
@@ -136,82 +133,46 @@ static const struct v3_field archdep_fields[] = {
 	ARCH("tsc", tsc), ARCH("apic_base", apic_base), ARCH("xcr0", xcr0),
 };
 
-/* @prefix: tags are "prefix.tag" (segment registers), or NULL. */
-static int save_fields(struct v3_chkpt_ctx *ctx, const struct v3_field *f,
-		       size_t n, const void *base, const char *prefix)
+static const struct v3_state_desc archdep_desc =
+	V3_STATE_DESC(struct v3_vcpu_archdep, archdep_fields, NULL);
+
+static void vcpu_where(struct v3_state_where *w, u32 id)
 {
-	char tag[32];
-	int ret = 0;
-
-	for (; n-- && !ret; f++) {
-		snprintf(tag, sizeof(tag), "%s%s%s", prefix ?: "",
-			 prefix ? "." : "", f->tag);
-		ret = v3_chkpt_save(ctx, tag, f->size, base + f->off);
-	}
-	return ret;
-}
-
-/* Load every field; on failure, name the one that failed. */
-static int load_fields(struct v3_chkpt_ctx *ctx, const struct v3_field *f,
-		       size_t n, void *base, const char *prefix, u32 id,
-		       struct v3_vm_err *err)
-{
-	char tag[32];
-	int ret;
-
-	for (; n--; f++) {
-		snprintf(tag, sizeof(tag), "%s%s%s", prefix ?: "",
-			 prefix ? "." : "", f->tag);
-		ret = v3_chkpt_load(ctx, tag, f->size, base + f->off);
-		if (ret)
-			return v3_vm_fail(err, ret, "vcpu%u: %s: %s (%d)", id,
-					  tag, ret == -ENOENT ? "missing" :
-					  ret == -EMSGSIZE ? "wrong size" :
-					  "unreadable", ret);
-	}
-	return 0;
+	memset(w, 0, sizeof(*w));
+	w->instance = id;
+	snprintf(w->prefix, sizeof(w->prefix), "vcpu%u: ", id);
 }
 
 static int save_core(struct v3_chkpt_ctx *ctx, const struct v3_vcpu_core *c)
 {
-	int i, ret;
-
-	ret = save_fields(ctx, core_fields, ARRAY_SIZE(core_fields), c, NULL);
-	for (i = 0; i < V3_NR_SEGS && !ret; i++)
-		ret = save_fields(ctx, seg_fields, ARRAY_SIZE(seg_fields),
-				  &c->seg[i], v3_seg_names[i]);
-	return ret;
+	return v3_state_save(ctx, &core_desc, c);
 }
 
 static int load_core(struct v3_chkpt_ctx *ctx, struct v3_vcpu_core *c,
 		     u32 id, struct v3_vm_err *err)
 {
-	int i, ret;
+	struct v3_state_where w;
 
-	ret = load_fields(ctx, core_fields, ARRAY_SIZE(core_fields), c, NULL,
-			  id, err);
-	for (i = 0; i < V3_NR_SEGS && !ret; i++)
-		ret = load_fields(ctx, seg_fields, ARRAY_SIZE(seg_fields),
-				  &c->seg[i], v3_seg_names[i], id, err);
-	return ret;
+	vcpu_where(&w, id);
+	return v3_state_load(ctx, &core_desc, c, &w, err);
 }
 
 static int save_archdep(struct v3_chkpt_ctx *ctx,
 			const struct v3_vcpu_archdep *a)
 {
-	return save_fields(ctx, archdep_fields, ARRAY_SIZE(archdep_fields),
-			   a, NULL) ?:
+	return v3_state_save(ctx, &archdep_desc, a) ?:
 	       v3_chkpt_save(ctx, "xsave", a->xsave_size, a->xsave);
 }
 
 static int load_archdep(struct v3_chkpt_ctx *ctx, struct v3_vcpu_archdep *a,
 			u32 id, struct v3_vm_err *err)
 {
+	struct v3_state_where w;
 	s64 len;
 	int ret;
 
-	ret = load_fields(ctx, archdep_fields, ARRAY_SIZE(archdep_fields), a,
-			  NULL, id, err);
+	vcpu_where(&w, id);
+	ret = v3_state_load(ctx, &archdep_desc, a, &w, err);
 	if (ret)
 		return ret;
 	len = v3_chkpt_blob_len(ctx, "xsave");

@@ -490,7 +490,7 @@ int v3_vm_digest(struct v3_vm *vm, struct v3chkpt_vm_digest *d)
 
 		spin_lock(&dev->lock);
 		xxh64_update(&st, dev->name, sizeof(dev->name));
-		xxh64_update(&st, dev->state, dev->ops->state_size);
+		v3_state_digest(&st, dev->ops->desc, dev->state);
 		spin_unlock(&dev->lock);
 	}
 	d->devices = xxh64_digest(&st);

@@ -572,15 +572,7 @@ static u64 field_value(const struct v3_vmentry_rule *r,
 
 	if (seg >= 0)
 		p = &s->c->seg[seg];
-	p += r->off;
-	switch (r->size) {
-	case 2:
-		return *(const u16 *)p;
-	case 4:
-		return *(const u32 *)p;
-	default:
-		return *(const u64 *)p;
-	}
+	return v3_state_uint(p + r->off, r->size);
 }
 
 int v3_vmentry_check(const struct v3_vcpu_core *c,

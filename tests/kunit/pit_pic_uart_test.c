@@ -47,7 +47,7 @@ static int io_rc(const struct v3_dev_ops *ops, void *s, u64 port, u8 size,
 
 static void *dev_alloc(struct kunit *test, const struct v3_dev_ops *ops)
 {
-	void *s = kunit_kzalloc(test, ops->state_size, GFP_KERNEL);
+	void *s = kunit_kzalloc(test, ops->desc->size, GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, s);
 	ops->reset(s, 0);
@@ -92,7 +92,7 @@ static int dev_save(const struct v3_dev_ops *ops, const char *key,
 		ret = PTR_ERR(ctx);
 		goto abort;
 	}
-	ret = ops->save(ctx, state);
+	ret = v3_dev_state_save(ops, ctx, state);
 	if (ret)
 		goto abort;
 	ret = v3_chkpt_close_ctx(ctx);
@@ -121,7 +121,7 @@ static int dev_load(const struct v3_dev_ops *ops, const char *key,
 		v3_chkpt_abort(c);
 		return PTR_ERR(ctx);
 	}
-	ret = ops->load(ctx, v3_chkpt_ctx_version(ctx), state, 0, err);
+	ret = v3_dev_state_load(ops, ctx, state, 0, err);
 	v3_chkpt_close_ctx(ctx);
 	if (ret) {
 		v3_chkpt_abort(c);
@@ -135,13 +135,13 @@ static void *roundtrip(struct kunit *test, const struct v3_dev_ops *ops,
 		       const void *state, const char *key)
 {
 	struct v3_vm_err err = { 0 };
-	u8 *st = stage_alloc(test, ops->state_size);
+	u8 *st = stage_alloc(test, ops->desc->size);
 
 	KUNIT_ASSERT_EQ(test, dev_save(ops, key, state), 0);
 	KUNIT_EXPECT_EQ(test, dev_load(ops, key, st, &err), 0);
 	KUNIT_EXPECT_EQ_MSG(test, err.code, 0, "%s", err.msg);
-	KUNIT_EXPECT_EQ(test, memcmp(st, state, ops->state_size), 0);
-	KUNIT_EXPECT_TRUE(test, stage_guards_intact(st, ops->state_size));
+	KUNIT_EXPECT_EQ(test, memcmp(st, state, ops->desc->size), 0);
+	KUNIT_EXPECT_TRUE(test, stage_guards_intact(st, ops->desc->size));
 	KUNIT_EXPECT_EQ(test, v3_memstore_delete(key), 0);
 	return st;
 }
@@ -193,15 +193,15 @@ static void expect_refused(struct kunit *test, const struct v3_dev_ops *ops,
 	u8 *bad, *st;
 	int i;
 
-	bad = kunit_kmalloc(test, ops->state_size, GFP_KERNEL);
+	bad = kunit_kmalloc(test, ops->desc->size, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, bad);
-	memcpy(bad, valid, ops->state_size);
+	memcpy(bad, valid, ops->desc->size);
 	for (i = 0; i < 2 && c->size[i]; i++)
 		poke(bad, c->off[i], c->size[i], c->val[i]);
-	KUNIT_ASSERT_NE(test, memcmp(bad, valid, ops->state_size), 0);
+	KUNIT_ASSERT_NE(test, memcmp(bad, valid, ops->desc->size), 0);
 	/* save does not check */
 	KUNIT_ASSERT_EQ(test, dev_save(ops, key, bad), 0);
-	st = stage_alloc(test, ops->state_size);
+	st = stage_alloc(test, ops->desc->size);
 	KUNIT_EXPECT_EQ_MSG(test, dev_load(ops, key, st, &err), -ERANGE,
 			    "%s", c->what);
 	KUNIT_EXPECT_EQ_MSG(test, err.code, -ERANGE, "%s", c->what);
@@ -210,7 +210,7 @@ static void expect_refused(struct kunit *test, const struct v3_dev_ops *ops,
 	snprintf(inst, sizeof(inst), "%s0: ", ops->type);
 	KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(err.msg, inst),
 				  "message '%s' lacks '%s'", err.msg, inst);
-	KUNIT_EXPECT_TRUE(test, stage_guards_intact(st, ops->state_size));
+	KUNIT_EXPECT_TRUE(test, stage_guards_intact(st, ops->desc->size));
 	v3_memstore_delete(key);
 }
 
@@ -223,7 +223,7 @@ static void pit_registers(struct kunit *test)
 	const struct v3_dev_ops *ops = &v3_pit_ops;
 	struct v3_pit_state *s = dev_alloc(test, ops);
 
-	KUNIT_EXPECT_EQ(test, ops->state_size, sizeof(*s));
+	KUNIT_EXPECT_EQ(test, ops->desc->size, sizeof(*s));
 	KUNIT_EXPECT_EQ(test, s->ch[0].count, 0x10000U);
 	KUNIT_EXPECT_EQ(test, s->ch[0].mode, 3);
 
@@ -521,7 +521,7 @@ static void pic_save_load(struct kunit *test)
 static const struct corruption pic_bad[] = {
 	PIC_BAD1("master.priority_add 9 > 7", chip[0].priority_add, 9),
 	PIC_BAD1("slave.priority_add 8", chip[1].priority_add, 8),
-	PIC_BAD1("slave.irq_base 0x71", chip[1].irq_base, 0x71),
+	PIC_BAD1("slave.irq_base 0x71 has bits outside 0xf8", chip[1].irq_base, 0x71),
 	PIC_BAD1("master.init_state 4", chip[0].init_state, 4),
 	PIC_BAD1("slave.init_state 2 (ICW3) in single mode",
 		 chip[1].single_mode, 1),
@@ -719,14 +719,14 @@ static void uart_save_load(struct kunit *test)
 
 static const struct corruption uart_bad[] = {
 	UART_BAD1("rx_count 17 > 16", rx_count, 17),
-	UART_BAD1("rx_head 16 >= 16", rx_head, 16),
-	UART_BAD2("rx_head 16 >= 16", rx_head, 16, rx_count, 0),
+	UART_BAD1("rx_head 16 > 15", rx_head, 16),
+	UART_BAD2("rx_head 16 > 15", rx_head, 16, rx_count, 0),
 	UART_BAD1("tx_head 200", tx_head, 200),
 	UART_BAD1("tx_count 17 > 16", tx_count, 17),
 	UART_BAD1("tx_count 16, a full FIFO", tx_count, 16),
-	UART_BAD1("ier 0x10 has reserved", ier, 0x10),
+	UART_BAD1("ier 0x10 has bits outside 0xf", ier, 0x10),
 	UART_BAD1("ier 0xff", ier, 0xff),
-	UART_BAD1("mcr 0x20 has reserved", mcr, 0x20),
+	UART_BAD1("mcr 0x20 has bits outside 0x1f", mcr, 0x20),
 	UART_BAD1("fcr 0x2 cannot", fcr, 0x02),
 	UART_BAD1("fcr 0x40 cannot", fcr, 0x40),
 	UART_BAD1("thr_ipending 2", thr_ipending, 2),
@@ -770,33 +770,33 @@ static void expect_load_fails(struct kunit *test, const struct v3_dev_ops *ops,
 		KUNIT_EXPECT_EQ(test, v3_chkpt_save(ctx, tag, len, zero), 0);
 	KUNIT_EXPECT_EQ(test, v3_chkpt_close_ctx(ctx), 0);
 	KUNIT_ASSERT_EQ(test, v3_chkpt_close(c), 0);
-	st = stage_alloc(test, ops->state_size);
+	st = stage_alloc(test, ops->desc->size);
 	KUNIT_EXPECT_EQ(test, dev_load(ops, "dev-tags", st, &err), code);
 	KUNIT_EXPECT_EQ(test, err.code, code);
 	KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(err.msg, what),
 				  "message '%s' lacks '%s'", err.msg, what);
-	KUNIT_EXPECT_TRUE(test, stage_guards_intact(st, ops->state_size));
+	KUNIT_EXPECT_TRUE(test, stage_guards_intact(st, ops->desc->size));
 	v3_memstore_delete("dev-tags");
 }
 
 static void missing_and_wrong_tags(struct kunit *test)
 {
 	expect_load_fails(test, &v3_pit_ops, NULL, 0, -ENOENT,
-			  "pit0: ch0.load_time: cannot load (-2)");
+			  "pit0: ch0.load_time: missing (-2)");
 	expect_load_fails(test, &v3_pit_ops, "ch0.load_time", 8, -ENOENT,
-			  "pit0: ch0.count: cannot load (-2)");
+			  "pit0: ch0.count: missing (-2)");
 	expect_load_fails(test, &v3_pit_ops, "ch0.load_time", 4, -EMSGSIZE,
-			  "pit0: ch0.load_time: cannot load (-90)");
+			  "pit0: ch0.load_time: wrong size (-90)");
 	expect_load_fails(test, &v3_pic_ops, NULL, 0, -ENOENT,
-			  "pic0: master.irr: cannot load (-2)");
+			  "pic0: master.irr: missing (-2)");
 	expect_load_fails(test, &v3_pic_ops, "master.irr", 2, -EMSGSIZE,
-			  "pic0: master.irr: cannot load (-90)");
+			  "pic0: master.irr: wrong size (-90)");
 	expect_load_fails(test, &v3_uart_ops, NULL, 0, -ENOENT,
-			  "uart0: tx_total: cannot load (-2)");
+			  "uart0: tx_total: missing (-2)");
 	expect_load_fails(test, &v3_uart_ops, "tx_total", 8, -ENOENT,
-			  "uart0: rx_fifo: cannot load (-2)");
+			  "uart0: rx_fifo: missing (-2)");
 	expect_load_fails(test, &v3_uart_ops, "tx_total", 4, -EMSGSIZE,
-			  "uart0: tx_total: cannot load (-90)");
+			  "uart0: tx_total: wrong size (-90)");
 }
 
 /*

@@ -48,7 +48,7 @@ static u64 rd(struct kunit *test, const struct v3_dev_ops *ops, void *state,
 static void *new_state(struct kunit *test, const struct v3_dev_ops *ops,
 		       u32 instance)
 {
-	void *s = kunit_kzalloc(test, ops->state_size, GFP_KERNEL);
+	void *s = kunit_kzalloc(test, ops->desc->size, GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, s);
 	ops->reset(s, instance);
@@ -72,7 +72,7 @@ static int save_state(const struct v3_dev_ops *ops, const void *state,
 		ret = PTR_ERR(ctx);
 		goto abort;
 	}
-	ret = ops->save(ctx, state);
+	ret = v3_dev_state_save(ops, ctx, state);
 	if (ret) {
 		v3_chkpt_close_ctx(ctx);
 		goto abort;
@@ -98,7 +98,7 @@ static int load_state(const struct v3_dev_ops *ops, void *state,
 	struct v3_chkpt *c;
 	int ret;
 
-	memset(state, 0, ops->state_size);
+	memset(state, 0, ops->desc->size);
 	c = v3_chkpt_open("memory", key, V3_CHKPT_MODE_LOAD);
 	if (IS_ERR(c))
 		return PTR_ERR(c);
@@ -108,7 +108,7 @@ static int load_state(const struct v3_dev_ops *ops, void *state,
 		v3_chkpt_abort(c);
 		return PTR_ERR(ctx);
 	}
-	ret = ops->load(ctx, v3_chkpt_ctx_version(ctx), state, instance, err);
+	ret = v3_dev_state_load(ops, ctx, state, instance, err);
 	v3_chkpt_close_ctx(ctx);
 	if (ret) {
 		v3_chkpt_abort(c);
@@ -122,14 +122,14 @@ static void roundtrip(struct kunit *test, const struct v3_dev_ops *ops,
 		      const void *state, u32 instance, const char *key)
 {
 	struct v3_vm_err err = { 0 };
-	void *back = kunit_kzalloc(test, ops->state_size, GFP_KERNEL);
+	void *back = kunit_kzalloc(test, ops->desc->size, GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, back);
 	KUNIT_ASSERT_EQ(test, save_state(ops, state, instance, key), 0);
 	KUNIT_EXPECT_EQ(test, load_state(ops, back, instance, instance, key,
 					 &err), 0);
 	KUNIT_EXPECT_EQ(test, err.code, 0);
-	KUNIT_EXPECT_EQ(test, memcmp(state, back, ops->state_size), 0);
+	KUNIT_EXPECT_EQ(test, memcmp(state, back, ops->desc->size), 0);
 	v3_memstore_delete(key);
 }
 
@@ -139,7 +139,7 @@ static void refused(struct kunit *test, const struct v3_dev_ops *ops,
 		    const char *key, const char *field)
 {
 	struct v3_vm_err err = { 0 };
-	void *back = kunit_kzalloc(test, ops->state_size, GFP_KERNEL);
+	void *back = kunit_kzalloc(test, ops->desc->size, GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, back);
 	KUNIT_ASSERT_EQ(test, save_state(ops, state, ctx_instance, key), 0);
@@ -162,7 +162,7 @@ static void one_tag(struct kunit *test, const struct v3_dev_ops *ops,
 {
 	u32 val = 0;
 	struct v3_vm_err err = { 0 };
-	void *back = kunit_kzalloc(test, ops->state_size, GFP_KERNEL);
+	void *back = kunit_kzalloc(test, ops->desc->size, GFP_KERNEL);
 	struct v3_chkpt_ctx *ctx;
 	struct v3_chkpt *c;
 
@@ -486,7 +486,7 @@ static void lapic_roundtrip(struct kunit *test)
 static void lapic_refuses(struct kunit *test)
 {
 	void *s = new_state(test, &v3_lapic_ops, 1);
-	u32 *dcr = (u32 *)((u8 *)s + v3_lapic_ops.state_size - 4);
+	u32 *dcr = (u32 *)((u8 *)s + v3_lapic_ops.desc->size - 4);
 
 	/* a LAPIC saved for vCPU 1 loaded into vCPU 2 */
 	refused(test, &v3_lapic_ops, s, 1, 2, "lapic-bad", "id 0x1000000");
@@ -495,7 +495,7 @@ static void lapic_refuses(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, *dcr, 0xbU);
 	*dcr = 0x4;
 	refused(test, &v3_lapic_ops, s, 1, 1, "lapic-bad",
-		"divide config 0x4");
+		"timer_dcr 0x4 has bits outside 0xb");
 	/* and the same state with a good value loads */
 	*dcr = 0x3;
 	roundtrip(test, &v3_lapic_ops, s, 1, "lapic-good");
