@@ -134,6 +134,8 @@ static_assert(V3CHKPT_VM_XFER_SIZE_VER0 ==
 	      offsetofend(struct v3chkpt_vm_xfer, reserved));
 static_assert(V3CHKPT_VM_MAP_SIZE_VER0 ==
 	      offsetofend(struct v3chkpt_vm_map, reserved));
+static_assert(V3CHKPT_VM_DIRTY_SIZE_VER0 ==
+	      offsetofend(struct v3chkpt_vm_dirty, reserved));
 
 /* /dev/v3chkpt, indexed by command number. */
 static const struct v3_ioctl_op v3_dev_ops[] = {
@@ -159,6 +161,8 @@ static const struct v3_ioctl_op v3_dev_ops[] = {
 		    struct v3chkpt_vm_xfer, reserved),
 	V3_IOCTL_OP(V3CHKPT_IOC_VM_MAP, v3_vm_ioc_map,
 		    struct v3chkpt_vm_map, reserved),
+	V3_IOCTL_OP(V3CHKPT_IOC_VM_DIRTY, v3_vm_ioc_dirty,
+		    struct v3chkpt_vm_dirty, reserved),
 };
 
 static long v3_dev_ioctl(struct file *file, unsigned int cmd,

@@ -16,7 +16,7 @@
 #include "uarg.h"
 
 struct v3_ucmd {
-	void *priv;			/* the fd's object (a session) */
+	void *priv;			/* the fd's object (session, file) */
 	void __user *ubuffer;		/* the caller's struct */
 	u32 user_size;			/* its size field */
 	void *cmd;			/* the struct copied in; NULL: none */
@@ -43,6 +43,8 @@ union v3_ucmd_buffer {
 	struct v3chkpt_vm_digest vm_digest;
 	struct v3chkpt_vm_xfer vm_xfer;
 	struct v3chkpt_vm_map vm_map;
+	struct v3chkpt_vm_dirty vm_dirty;
+	struct v3chkpt_dirty_harvest dirty_harvest;
 };
 
 #define __V3_IOCTL_OP(_ioctl, _fn, _size, _min, _anyone)		\

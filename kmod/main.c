@@ -25,13 +25,18 @@ static int __init v3chkpt_init(void)
 	ret = v3_netstore_init();
 	if (ret)
 		goto err_dir;
-	ret = v3_chardev_init();
+	ret = v3_mem_map_init();
 	if (ret)
 		goto err_net;
+	ret = v3_chardev_init();
+	if (ret)
+		goto err_map;
 	v3_debugfs_init();
 	pr_info("v3chkpt: loaded (%s)\n", V3CHKPT_PRODUCER);
 	return 0;
 
+err_map:
+	v3_mem_map_exit();
 err_net:
 	v3_netstore_exit();
 err_dir:
@@ -47,6 +52,7 @@ static void __exit v3chkpt_exit(void)
 	v3_debugfs_exit();
 	/* No new VMs once the device is gone; stop and free the rest. */
 	v3_vms_exit();
+	v3_mem_map_exit();
 	v3_netstore_exit();
 	v3_dirstore_exit();
 	v3_memstore_exit();

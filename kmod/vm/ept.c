@@ -125,8 +125,11 @@ u64 v3_ept_leaf(const struct v3_ept *ept, u64 gpa)
 	return slot ? READ_ONCE(*slot) : 0;
 }
 
-/* Set @flags in *@e if not yet set; atomic, as the processor's update. */
-static void ept_set_flags(u64 *e, u64 flags)
+/*
+ * Set @flags in *@e if not yet set; atomic, as the processor's update.
+ * Returns the entry as it was.
+ */
+static u64 ept_set_flags(u64 *e, u64 flags)
 {
 	u64 old = READ_ONCE(*e);
 
@@ -137,11 +140,13 @@ static void ept_set_flags(u64 *e, u64 flags)
 			break;
 		old = seen;
 	}
+	return old;
 }
 
-struct page *v3_ept_walk(struct v3_ept *ept, u64 gpa, u32 acc, u64 *qual)
+struct page *v3_ept_walk_track(struct v3_ept *ept, u64 gpa, u32 acc,
+			       u64 *qual, bool *dirtied)
 {
-	u64 *table = ept->pml4, perm = V3_EPT_RWX, e = 0;
+	u64 *table = ept->pml4, perm = V3_EPT_RWX, e = 0, old;
 	u64 *slots[EPT_LEVELS];
 	int level;
 
@@ -164,10 +169,87 @@ struct page *v3_ept_walk(struct v3_ept *ept, u64 gpa, u32 acc, u64 *qual)
 	    ((acc & V3_ACC_WRITE) && !(perm & V3_EPT_W)) ||
 	    ((acc & V3_ACC_FETCH) && !(perm & V3_EPT_X)))
 		return NULL;
-	/* Only a translation that succeeds updates the flags. */
-	for (level = EPT_LEVELS; level > 1; level--)
+	/*
+	 * Only a translation that succeeds updates the flags: the leaf
+	 * first, then the tables up to the root.  A dirty harvest clears
+	 * the tables' accessed flags from the root down before it reads
+	 * the leaves, so a dirty flag it did not see is always followed by
+	 * accessed flags that lead the next harvest to it.
+	 */
+	old = ept_set_flags(slots[0], (acc & V3_ACC_WRITE) ?
+			    V3_EPT_A | V3_EPT_D : V3_EPT_A);
+	if (dirtied)
+		*dirtied = (acc & V3_ACC_WRITE) && !(old & V3_EPT_D);
+	for (level = 2; level <= EPT_LEVELS; level++)
 		ept_set_flags(slots[level - 1], V3_EPT_A);
-	ept_set_flags(slots[0], (acc & V3_ACC_WRITE) ? V3_EPT_A | V3_EPT_D :
-			V3_EPT_A);
 	return pfn_to_page(PHYS_PFN(e & V3_EPT_ADDR));
+}
+
+struct page *v3_ept_walk(struct v3_ept *ept, u64 gpa, u32 acc, u64 *qual)
+{
+	return v3_ept_walk_track(ept, gpa, acc, qual, NULL);
+}
+
+u64 v3_ept_leaf_update(struct v3_ept *ept, u64 gpa, u64 clear, u64 set)
+{
+	u64 *slot = ept_slot(ept, gpa, false);
+	u64 old;
+
+	if (!slot)
+		return 0;
+	old = READ_ONCE(*slot);
+	for (;;) {
+		u64 new = (old & ~clear) | set, seen;
+
+		if (!ept_present(old) || new == old)
+			return old;
+		seen = cmpxchg64(slot, old, new);
+		if (seen == old)
+			return old;
+		old = seen;
+	}
+}
+
+/* Test and clear @flag in *@e; true if it was set. */
+static bool ept_test_clear(u64 *e, u64 flag)
+{
+	u64 old = READ_ONCE(*e);
+
+	while (old & flag) {
+		u64 seen = cmpxchg64(e, old, old & ~flag);
+
+		if (seen == old)
+			return true;
+		old = seen;
+	}
+	return false;
+}
+
+static void ept_scan_level(u64 *table, int level, u64 base, bool all,
+			   struct v3_ept_scan *scan)
+{
+	unsigned int i;
+
+	for (i = 0; i < EPT_ENTRIES; i++) {
+		u64 gpa = base + ((u64)i << (12 + 9 * (level - 1)));
+		u64 e = READ_ONCE(table[i]);
+
+		scan->entries++;
+		if (!ept_present(e))
+			continue;
+		if (level == 1) {
+			if (ept_test_clear(&table[i], V3_EPT_D) && scan->dirty)
+				scan->dirty(scan->arg, gpa);
+			continue;
+		}
+		/* Cleared before the leaves below are read: see the walk. */
+		if (!ept_test_clear(&table[i], V3_EPT_A) && !all)
+			continue;
+		ept_scan_level(ept_table(e), level - 1, gpa, all, scan);
+	}
+}
+
+void v3_ept_scan_dirty(struct v3_ept *ept, bool all, struct v3_ept_scan *scan)
+{
+	ept_scan_level(ept->pml4, EPT_LEVELS, 0, all, scan);
 }

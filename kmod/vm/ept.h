@@ -57,5 +57,28 @@ u64 v3_ept_leaf(const struct v3_ept *ept, u64 gpa);
  * the exit qualification in *@qual.
  */
 struct page *v3_ept_walk(struct v3_ept *ept, u64 gpa, u32 acc, u64 *qual);
+/* The same; *@dirtied tells whether this write set the leaf's dirty flag. */
+struct page *v3_ept_walk_track(struct v3_ept *ept, u64 gpa, u32 acc,
+			       u64 *qual, bool *dirtied);
+
+/*
+ * Atomically clear then set flags of @gpa's leaf (if it is mapped);
+ * returns the leaf as it was, or 0.
+ */
+u64 v3_ept_leaf_update(struct v3_ept *ept, u64 gpa, u64 clear, u64 set);
+
+/* What a dirty scan reports and what it cost. */
+struct v3_ept_scan {
+	void (*dirty)(void *arg, u64 gpa);	/* a leaf it found dirty */
+	void *arg;
+	u64 entries;		/* entries read */
+};
+
+/*
+ * Test and clear the dirty flag of every leaf below a table whose
+ * accessed flag is set (every table with @all), clearing the tables'
+ * accessed flags on the way down.
+ */
+void v3_ept_scan_dirty(struct v3_ept *ept, bool all, struct v3_ept_scan *scan);
 
 #endif /* _V3CHKPT_VM_EPT_H */

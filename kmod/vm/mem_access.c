@@ -21,10 +21,13 @@ static int gpa_copy(struct v3_vm *vm, u64 gpa, void *buf, size_t len,
 		if (idx < 0)
 			return -EFAULT;
 		p = page_address(vm->mem.pages[idx]) + off;
-		if (write)
+		if (write) {
 			memcpy(p, buf, n);
-		else
+			/* after the write: a harvest between misses nothing */
+			v3_mark_page_dirty(vm, idx);
+		} else {
 			memcpy(buf, p, n);
+		}
 		buf += n;
 		gpa += n;
 		len -= n;

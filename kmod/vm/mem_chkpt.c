@@ -249,6 +249,8 @@ void v3_mem_apply(struct v3_mem *m, struct page **staged)
 			copy_page(dst, page_address(staged[i]));
 		else
 			clear_page(dst);
+		/* a load writes memory outside the EPT, as the VMM does */
+		v3_mark_page_dirty(container_of(m, struct v3_vm, mem), i);
 		if (!(i & 4095))
 			cond_resched();
 	}

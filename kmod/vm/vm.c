@@ -3,6 +3,7 @@
  * VMs: named kernel objects that outlive the process that created them
  * until destroyed (or the module is unloaded), and their run control.
  */
+#include <linux/fs.h>
 #include <linux/kthread.h>
 #include <linux/lockdep.h>
 #include <linux/sched/signal.h>
@@ -77,6 +78,8 @@ static void v3_vm_free(struct kref *ref)
 	struct v3_vm *vm = container_of(ref, struct v3_vm, ref);
 
 	v3_devs_destroy(vm);
+	if (vm->mem_inode)
+		iput(vm->mem_inode);
 	v3_mem_destroy(&vm->mem);
 	kvfree(vm->vcpus);
 	kfree(vm);
@@ -112,6 +115,8 @@ struct v3_vm *v3_vm_alloc(const struct v3chkpt_vm_config *cfg)
 	INIT_LIST_HEAD(&vm->node);
 	vm->cfg = *cfg;
 	mutex_init(&vm->lock);
+	mutex_init(&vm->dirty_lock);
+	init_rwsem(&vm->map_lock);
 	spin_lock_init(&vm->run_lock);
 	init_waitqueue_head(&vm->run_wq);
 	init_waitqueue_head(&vm->idle_wq);
@@ -220,9 +225,14 @@ static int v3_vm_fault(struct v3_vm *vm)
 	u32 i;
 
 	for (i = 0; i < vm->cfg.vcpus; i++)
-		if (vm->vcpus[i].error)
+		if (READ_ONCE(vm->vcpus[i].error))
 			return vm->vcpus[i].error;
 	return 0;
+}
+
+bool v3_vm_failed(struct v3_vm *vm)
+{
+	return v3_vm_fault(vm);
 }
 
 static bool v3_vm_budget_left(struct v3_vm *vm)
@@ -377,6 +387,8 @@ static void v3_vm_kill_locked(struct v3_vm *vm)
 	vm->dying = true;
 	v3_vm_stop(vm);
 	v3_vm_stop_threads(vm);
+	/* its fd stays open; the fd's harvests say ENODEV */
+	v3_dirty_stop(vm, NULL);
 }
 
 void v3_vm_kill(struct v3_vm *vm)

@@ -11,10 +11,12 @@
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/rwsem.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 #include <uapi/linux/v3chkpt.h>
 #include "dev.h"
+#include "dirty.h"
 #include "ept.h"
 #include "err.h"
 
@@ -138,6 +140,12 @@ struct v3_vm {
 	wait_queue_head_t run_wq;	/* vCPUs wait for a budget */
 	wait_queue_head_t idle_wq;	/* control waits for idle vCPUs */
 	struct v3_mem mem;
+	/* Guest memory's own inode for user mappings; made at first map. */
+	struct inode *mem_inode;
+	/* Mapping faults (read) against tracker re-protection (write). */
+	struct rw_semaphore map_lock;
+	struct mutex dirty_lock;	/* the harvester: start/harvest/stop */
+	struct v3_dirty __rcu *dirty;	/* the tracker, or NULL */
 	u32 ndevs;
 	struct v3_dev *devs;
 	struct v3_vcpu *vcpus;
@@ -153,6 +161,8 @@ void v3_vm_put(struct v3_vm *vm);
 /* Stop its vCPUs, unlist it and drop the list's reference. */
 int v3_vm_destroy(const char *name);
 void v3_vm_kill(struct v3_vm *vm);
+/* A vCPU faulted: the VM stays stopped until a load or destroy. */
+bool v3_vm_failed(struct v3_vm *vm);
 int v3_vm_run(struct v3_vm *vm);
 int v3_vm_pause(struct v3_vm *vm);
 int v3_vm_step(struct v3_vm *vm, u64 count);
@@ -196,6 +206,15 @@ int v3_mem_load(struct v3_chkpt *chkpt, struct v3_mem *m,
 void v3_mem_apply(struct v3_mem *m, struct page **staged);
 void v3_mem_free_staged(struct page **staged, unsigned long n);
 int v3_mem_map_fd(struct v3_vm *vm);
+/*
+ * Take write access away from user mappings of @n pages from page index
+ * @first (each contiguous in guest-physical space); vm->map_lock held for
+ * writing.  The next write through them faults (v3_dirty_map_write).
+ */
+void v3_mem_map_protect(struct v3_vm *vm, unsigned long first,
+			unsigned long n);
+int v3_mem_map_init(void);
+void v3_mem_map_exit(void);
 
 /* devmgr.c */
 int v3_devs_init(struct v3_vm *vm);
@@ -223,5 +242,9 @@ int v3_vm_ioc_digest(struct v3_ucmd *ucmd);
 int v3_vm_ioc_save(struct v3_ucmd *ucmd);
 int v3_vm_ioc_load(struct v3_ucmd *ucmd);
 int v3_vm_ioc_map(struct v3_ucmd *ucmd);
+int v3_vm_ioc_dirty(struct v3_ucmd *ucmd);
+
+/* dirty_fd.c: a new fd owning @vm's tracker, started in @mode */
+int v3_dirty_fd(struct v3_vm *vm, u32 mode);
 
 #endif /* _V3CHKPT_VM_VM_H */

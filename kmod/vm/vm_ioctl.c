@@ -232,3 +232,21 @@ int v3_vm_ioc_map(struct v3_ucmd *ucmd)
 	v3_vm_put(vm);
 	return ret;
 }
+
+int v3_vm_ioc_dirty(struct v3_ucmd *ucmd)
+{
+	struct v3chkpt_vm_dirty *c = ucmd->cmd;
+	struct v3_vm *vm;
+	int ret;
+
+	if (c->flags || c->reserved0 || !v3_zeroed(c->reserved, 2))
+		return -EINVAL;
+	if (c->mode < V3CHKPT_DIRTY_WP || c->mode > V3CHKPT_DIRTY_PML)
+		return -EOPNOTSUPP;
+	vm = vm_lookup(c->name);
+	if (IS_ERR(vm))
+		return PTR_ERR(vm);
+	ret = v3_dirty_fd(vm, c->mode);
+	v3_vm_put(vm);
+	return ret;
+}

@@ -14,6 +14,7 @@
  */
 #include <linux/bitops.h>
 #include <linux/mm.h>
+#include <linux/rcupdate.h>
 #include <asm/processor-flags.h>
 #include "vm.h"
 
@@ -157,11 +158,37 @@ static int program_devices(struct v3_vcpu *v, u64 r)
 	return program_device(v, dev, r);
 }
 
-int v3_workload_step(struct v3_vcpu *v)
+/*
+ * Translate a guest access as the processor and the VMM do together: a
+ * write to a leaf the dirty tracker write-protected is an EPT violation
+ * the VMM handles (the page is recorded, the access retried), and a write
+ * that sets a leaf's dirty flag is logged (PML).
+ */
+static struct page *guest_access(struct v3_vcpu *v, u64 gpa, u32 acc)
+{
+	struct v3_ept *ept = &v->vm->mem.ept;
+	struct page *pg;
+	bool dirtied;
+	u64 qual;
+
+	for (;;) {
+		pg = v3_ept_walk_track(ept, gpa, acc, &qual, &dirtied);
+		if (pg)
+			break;
+		if (!(acc & V3_ACC_WRITE) || !(qual & V3_QUAL_READABLE) ||
+		    (qual & V3_QUAL_WRITABLE) || !v3_dirty_wp_fault(v, gpa))
+			return NULL;
+	}
+	if (dirtied)
+		v3_dirty_log(v, gpa);
+	return pg;
+}
+
+static int workload_step(struct v3_vcpu *v)
 {
 	const struct v3chkpt_workload *wl = &v->vm->cfg.workload;
 	struct v3_vcpu_core *c = &v->core;
-	u64 r = 0, qual, gpa;
+	u64 r = 0, gpa;
 	u32 i;
 	int ret;
 
@@ -176,8 +203,7 @@ int v3_workload_step(struct v3_vcpu *v)
 					v3_workload_base(v->vm, v->id) +
 					pick_page(c, wl->ws_pages, wl->pattern, r)) +
 		      ((r >> 16) & (PAGE_SIZE - 8));
-		pg = v3_ept_walk(&v->vm->mem.ept, gpa,
-				 write ? V3_ACC_WRITE : V3_ACC_READ, &qual);
+		pg = guest_access(v, gpa, write ? V3_ACC_WRITE : V3_ACC_READ);
 		if (!pg) {
 			/* An EPT violation the VMM has no handler for. */
 			c->cr2 = gpa;
@@ -210,4 +236,18 @@ int v3_workload_step(struct v3_vcpu *v)
 	/* XMM0 holds the accumulator: the XSAVE area is progress too. */
 	memcpy(&v->arch.xsave[160], &c->gpr[V3_RAX], 8);
 	return 0;
+}
+
+/*
+ * A step runs inside an RCU read-side section: a dirty harvest waits for
+ * every step that may hold a translation it has since taken back.
+ */
+int v3_workload_step(struct v3_vcpu *v)
+{
+	int ret;
+
+	rcu_read_lock();
+	ret = workload_step(v);
+	rcu_read_unlock();
+	return ret;
 }

@@ -280,6 +280,50 @@ struct v3chkpt_vm_map {
 };
 #define V3CHKPT_VM_MAP_SIZE_VER0	56
 
+/*
+ * Dirty-page tracking.  V3CHKPT_IOC_VM_DIRTY starts the VM's one tracker
+ * and returns an fd (O_CLOEXEC) that owns it: V3CHKPT_IOC_DIRTY_HARVEST on
+ * that fd returns the pages written since the start or the last harvest
+ * (by the guest, by the VMM and its devices, and through a mapping of
+ * guest memory), and closing the fd (or the exit of the process holding
+ * it) stops tracking.  A second start while a tracker runs is EBUSY; a
+ * harvest after the VM was destroyed is ENODEV.
+ */
+#define V3CHKPT_DIRTY_WP	1	/* EPT write-protection */
+#define V3CHKPT_DIRTY_AD	2	/* EPT accessed/dirty flags */
+#define V3CHKPT_DIRTY_PML	3	/* a page-modification log per vCPU */
+
+struct v3chkpt_vm_dirty {
+	__u32 size;
+	__u32 flags;		/* must be 0 */
+	char name[V3CHKPT_VM_NAME_MAX];
+	__u32 mode;		/* V3CHKPT_DIRTY_* */
+	__u32 reserved0;	/* must be 0 */
+	__u64 reserved[2];	/* must be 0 */
+};
+#define V3CHKPT_VM_DIRTY_SIZE_VER0	64
+
+/*
+ * One bit per guest frame (bit n: guest-physical address n * 4096, the
+ * offset to mmap), written whole: bits of frames not written are 0.
+ * The buffer must hold frames bits, rounded up to 8 bytes; a smaller one
+ * is ENOBUFS with frames set and nothing harvested.
+ */
+struct v3chkpt_dirty_harvest {
+	__u32 size;
+	__u32 flags;		/* must be 0 */
+	__u64 bitmap;		/* pointer: the bitmap out */
+	__u64 bitmap_bytes;	/* its size */
+	__u64 frames;		/* out: guest frames the bitmap covers */
+	__u64 dirty;		/* out: pages set in the bitmap */
+	__u64 harvest_ns;	/* out: the harvest's cost in the kernel */
+	__u64 exits;		/* out: EPT violations (wp) or log-full
+				 * exits (pml) since the last harvest */
+	__u64 scanned;		/* out: EPT entries the harvest read */
+	__u64 reserved[2];	/* must be 0 */
+};
+#define V3CHKPT_DIRTY_HARVEST_SIZE_VER0	80
+
 /* /dev/v3chkpt */
 #define V3CHKPT_IOC_VERSION	_IOWR(V3CHKPT_IOC_MAGIC, 0x00, struct v3chkpt_version)
 #define V3CHKPT_IOC_OPEN	_IOW(V3CHKPT_IOC_MAGIC, 0x01, struct v3chkpt_open)
@@ -293,6 +337,11 @@ struct v3chkpt_vm_map {
 #define V3CHKPT_IOC_VM_LOAD	_IOWR(V3CHKPT_IOC_MAGIC, 0x25, struct v3chkpt_vm_xfer)
 /* Returns a new fd (O_CLOEXEC) to mmap guest memory. */
 #define V3CHKPT_IOC_VM_MAP	_IOW(V3CHKPT_IOC_MAGIC, 0x26, struct v3chkpt_vm_map)
+/* Returns a new fd (O_CLOEXEC) owning the VM's dirty-page tracker. */
+#define V3CHKPT_IOC_VM_DIRTY	_IOW(V3CHKPT_IOC_MAGIC, 0x27, struct v3chkpt_vm_dirty)
+
+/* tracker fds */
+#define V3CHKPT_IOC_DIRTY_HARVEST _IOWR(V3CHKPT_IOC_MAGIC, 0x30, struct v3chkpt_dirty_harvest)
 
 /* session fds */
 #define V3CHKPT_IOC_CTX_OPEN	_IOWR(V3CHKPT_IOC_MAGIC, 0x10, struct v3chkpt_ctx_open)
