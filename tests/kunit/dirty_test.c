@@ -102,7 +102,7 @@ static void copy_pages(struct v3_vm *vm, u8 *mirror, unsigned long *bits)
 
 static void oracle(struct kunit *test, u32 mode)
 {
-	struct v3_vm *vm = dirty_vm(test, "kt-dirty-oracle", 4, 2048, 256);
+	struct v3_vm *vm = dirty_vm(test, "kt-dirty-mirror", 4, 2048, 256);
 	struct vmm_writer w = { .vm = vm };
 	struct task_struct *t;
 	unsigned long *bits = page_bitmap(test, vm), i, bad = 0;
@@ -143,7 +143,7 @@ static void oracle(struct kunit *test, u32 mode)
 		   mode, rounds, reported, w.writes);
 	v3_dirty_stop(vm, NULL);
 	vfree(mirror);
-	KUNIT_EXPECT_EQ(test, v3_vm_destroy("kt-dirty-oracle"), 0);
+	KUNIT_EXPECT_EQ(test, v3_vm_destroy("kt-dirty-mirror"), 0);
 }
 
 static void oracle_wp(struct kunit *test)

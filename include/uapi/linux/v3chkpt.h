@@ -317,8 +317,8 @@ struct v3chkpt_dirty_harvest {
 	__u64 frames;		/* out: guest frames the bitmap covers */
 	__u64 dirty;		/* out: pages set in the bitmap */
 	__u64 harvest_ns;	/* out: the harvest's cost in the kernel */
-	__u64 exits;		/* out: EPT violations (wp) or log-full
-				 * exits (pml) since the last harvest */
+	/* out: EPT violations (wp) or log-full exits (pml) since the last */
+	__u64 exits;
 	__u64 scanned;		/* out: EPT entries the harvest read */
 	__u64 reserved[2];	/* must be 0 */
 };
