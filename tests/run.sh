@@ -104,6 +104,12 @@ if [ -f build/debian/src/v3chkpt.ko ] && [ -x build/v3chkpt_test ] && [ -x build
 		sed -n '/V3CHKPT-GUEST-START/,/V3CHKPT-GUEST-END/p' \
 			"$out/kselftest/results.log" > "$out/kselftest.tap"
 		count "$out/kselftest.tap"
+		# the CLI's vm dirty --json output, parsed here: the guest has
+		# no JSON parser
+		python3 tests/userspace/dirty_json_check.py "$out/kselftest/results.log" \
+			> "$out/cli-json.tap" 2>&1 ||
+			echo "not ok 999 dirty_json_check.py exited with status $?" >> "$out/cli-json.tap"
+		count "$out/cli-json.tap"
 	else
 		stage_fail "kselftest guest did not complete"
 	fi

@@ -4,6 +4,7 @@
 #define _V3CHKPT_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <linux/v3chkpt.h>
 
@@ -47,7 +48,14 @@ void dir_src_close(struct dir_src *d);
 
 /* vm_cli.c */
 int cmd_vm(int argc, char **argv);
+int parse_u64(const char *s, uint64_t *v);
+int vm_name(char dst[V3CHKPT_VM_NAME_MAX], const char *name);
+const char *opt_split(int argc, char **argv, int *i,
+		      const char *const *known, char *opt, size_t len);
 int cmd_save(int argc, char **argv);
 int cmd_load(int argc, char **argv);
+
+/* vm_dirty.c: vm dirty NAME [--mode ...] */
+int cmd_vm_dirty(int argc, char **argv);
 
 #endif

@@ -46,6 +46,11 @@ static void print_usage(FILE *f)
 "  vm run|pause|resume NAME         start, stop or restart a VM's vCPUs\n"
 "  vm step NAME COUNT               run COUNT steps per vCPU, then pause\n"
 "  vm digest NAME                   print the VM's state digests\n"
+"  vm dirty NAME [--mode wp|ad|pml] [--interval SECS] [--count N] [--json]\n"
+"                                   track the pages the VM dirties: per interval\n"
+"                                   (1 s; fractions too) pages, MB/s, harvest cost\n"
+"                                   (us), exits and EPT entries scanned; until ^C\n"
+"                                   or N intervals, then the total and average\n"
 "  vm destroy NAME                  stop and free a VM\n"
 "  save NAME STORE:URL [--skip mem,devs,cores,archdep] [XFER]\n"
 "                                   checkpoint a VM (a running VM keeps running)\n"
@@ -70,6 +75,11 @@ static void print_usage(FILE *f)
 "step [64], io_every=STEPS [16], pace_us=USEC [100], seed=N [1].\n"
 "--devices: a comma list of pit,pic,uart,rtc,ioapic,lapic, or all [all].\n"
 "vm digest prints TOTAL mem=MEM vcpus=VCPUS devs=DEVS (xxh64, hex).\n"
+"vm dirty --mode: pml [default] logs newly written pages per vCPU (an exit per\n"
+"512, a harvest that only drains the logs), so it disturbs the guest least;\n"
+"wp write-protects (an exit per page per interval); ad scans the EPT's dirty\n"
+"flags.  MB/s is MiB per second of time actually elapsed; --json prints one\n"
+"object at the end (also when interrupted).  One tracker per VM (EBUSY).\n"
 "\n"
 "Exit status: 0 success, 1 failure (the errno is named), 2 usage error.\n");
 }

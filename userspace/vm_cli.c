@@ -55,7 +55,7 @@ static const char *const states[] = {
 };
 
 /* Decimal, or hex with 0x; the whole string, no sign, no overflow. */
-static int parse_u64(const char *s, uint64_t *v)
+int parse_u64(const char *s, uint64_t *v)
 {
 	int base = 10;
 	char *end;
@@ -209,7 +209,7 @@ zero_value:
 }
 
 /* Copy NAME into a VM name field; a name that cannot fit is a usage error. */
-static int vm_name(char dst[V3CHKPT_VM_NAME_MAX], const char *name)
+int vm_name(char dst[V3CHKPT_VM_NAME_MAX], const char *name)
 {
 	if (!name[0] || strlen(name) >= V3CHKPT_VM_NAME_MAX) {
 		cli_msg("VM name '%s' must be 1 to %d characters", name,
@@ -225,8 +225,8 @@ static int vm_name(char dst[V3CHKPT_VM_NAME_MAX], const char *name)
  * @opt and its value; NULL (a usage error, reported) if it is unknown or
  * has no value.
  */
-static const char *opt_split(int argc, char **argv, int *i,
-			     const char *const *known, char *opt, size_t len)
+const char *opt_split(int argc, char **argv, int *i,
+		      const char *const *known, char *opt, size_t len)
 {
 	const char *arg = argv[*i], *eq = strchr(arg, '=');
 	size_t n = eq ? (size_t)(eq - arg) : strlen(arg);
@@ -435,6 +435,8 @@ int cmd_vm(int argc, char **argv)
 		return vm_create(argc - 1, argv + 1);
 	if (!strcmp(sub, "list"))
 		return vm_list(argc - 1, argv + 1);
+	if (!strcmp(sub, "dirty"))
+		return cmd_vm_dirty(argc - 1, argv + 1);
 	if (!strcmp(sub, "digest")) {
 		if (argc != 3)
 			return usage_error("vm digest NAME");
@@ -460,7 +462,7 @@ int cmd_vm(int argc, char **argv)
 	}
 	if (sub[0])
 		cli_msg("unknown vm command '%s'", sub);
-	return usage_error("vm create|list|run|pause|resume|step|digest|destroy ...");
+	return usage_error("vm create|list|run|pause|resume|step|digest|dirty|destroy ...");
 }
 
 /* A load of a checkpoint saved with --skip keeps those parts of the VM. */

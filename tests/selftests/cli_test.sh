@@ -116,7 +116,10 @@ for args in "vm create x --mem 64M" "vm create x --vcpus 1" "vm create x --mem 6
 	"vm create x --mem 64M --vcpus one" "vm create x --mem 64M --vcpus 1 --frob 1" \
 	"vm create x --mem 64M --vcpus 1 --workload ws" "vm create" "vm step clivm" \
 	"vm step clivm 0" "vm step clivm many" "vm frob clivm" "vm list x" "vm digest" \
-	"save clivm" "save clivm nocolon" "load clivm memory:x --force"; do
+	"save clivm" "save clivm nocolon" "load clivm memory:x --force" \
+	"vm dirty" "vm dirty novm --mode foo --count 1" "vm dirty novm --interval 0" \
+	"vm dirty novm --interval 1e3" "vm dirty novm --interval x" \
+	"vm dirty novm --count 0" "vm dirty novm --frob 1" "vm dirty novm --count"; do
 	$cli $args 2> /dev/null
 	rc=$?
 	[ $rc = 2 ] || { echo "# '$args' exited $rc, not 2"; r=1; }
@@ -143,7 +146,8 @@ tap $? "cli: an unknown --skip part is a usage error that names it"
 
 r=0
 for args in "vm digest novm" "vm run novm" "vm pause novm" "vm step novm 1" \
-	"vm destroy novm" "save novm memory:novm" "load novm memory:clivm"; do
+	"vm destroy novm" "save novm memory:novm" "load novm memory:clivm" \
+	"vm dirty novm --count 1"; do
 	$cli $args 2> $w/err
 	rc=$?
 	[ $rc = 1 ] && grep -q ENOENT $w/err || { echo "# '$args' exited $rc: $(cat $w/err)"; r=1; }
@@ -154,6 +158,96 @@ tap $? "cli: a missing VM exits 1 with ENOENT"
 $cli vm destroy clivm && $cli vm destroy clivm2 && $cli vm destroy clivm3 &&
 ! $cli vm list | grep -q "^clivm" && $cli delete memory:clivm && $cli delete memory:clivm-part
 tap $? "cli: vm destroy"
+
+# ---- vm dirty ----
+# dirty_ok FILE N [zero]: N interval lines, pages > 0 in each (0 with
+# zero), MB/s = pages * 4096 / 2^20 / SECS (2%), the summary's total.
+dirty_ok() {
+	awk -v n=$2 -v zero=${3:-0} '
+	/^ *[0-9]+ / { k++; sum += $3; mb = $3 * 4096 / 1048576 / $2
+		if ((zero && $3 != 0) || (!zero && $3 <= 0) || $2 <= 0) bad = "pages " $3
+		if ($4 - mb > 0.06 + mb / 50 || mb - $4 > 0.06 + mb / 50) bad = "MB/s " $4 " for " mb }
+	/^total / { tot = $2; sumline = $0 }
+	END { if (bad || k != n || tot != sum || sumline == "") {
+		print "# dirty_ok: " k " lines, total " tot " of " sum " " bad; exit 1 } }' "$1"
+}
+# wait_tracking PID: until PID holds a tracker fd (at most 10 s)
+wait_tracking() {
+	i=0
+	while ! ls -l /proc/$1/fd 2> /dev/null | grep -q v3chkpt-dirty; do
+		i=$((i + 1))
+		[ $i -le 100 ] || return 1
+		sleep 0.1
+	done
+}
+
+$cli vm create dv --mem 64M --vcpus 2 && $cli vm run dv &&
+$cli vm dirty dv --count 3 --interval 0.2 > $w/dirty && dirty_ok $w/dirty 3 &&
+grep -q "^total [0-9]* pages in .* s (3 intervals): .* MB/s average$" $w/dirty &&
+head -1 $w/dirty | grep -q "(pml) every 0.2 s"
+tap $? "cli: vm dirty --count 3 --interval 0.2: 3 intervals with pages, then the total"
+sed 's/^/# /' $w/dirty
+
+r=0
+for m in wp ad pml; do
+	$cli vm dirty dv --mode $m --count 2 --interval 0.2 > $w/dirty 2> $w/err &&
+	dirty_ok $w/dirty 2 && head -1 $w/dirty | grep -q "($m)" || r=1
+	case $m in	# wp: a write-protect exit per page; ad: entries scanned
+	wp) awk '/^ *[0-9]+ / && $6 == 0 { exit 1 }' $w/dirty || r=1 ;;
+	ad) awk '/^ *[0-9]+ / && $7 == 0 { exit 1 }' $w/dirty || r=1 ;;
+	esac
+	[ $r = 0 ] || { echo "# mode $m:"; sed 's/^/# /' $w/dirty $w/err; break; }
+done
+[ $r = 0 ]
+tap $? "cli: vm dirty --mode wp, ad and pml each see the running VM's writes"
+
+$cli vm dirty dv --count 3 --interval 0.2 --json > $w/dirty.json &&
+[ "$(wc -l < $w/dirty.json)" = 1 ] &&
+grep -q '^{"vm":"dv","mode":"pml","interval_s":0.2,"intervals":\[{"secs":' $w/dirty.json &&
+[ "$(grep -o '{"secs":[0-9.]*,"pages":[1-9][0-9]*,"mb_s":[0-9.]*,"harvest_us":[0-9.]*,"exits":[0-9]*,"scanned":[0-9]*}' $w/dirty.json | wc -l)" = 3 ] &&
+grep -q '\],"total_pages":[1-9][0-9]*,"total_s":[0-9.]*,"avg_mb_s":[0-9.]*,"interrupted":false}$' $w/dirty.json
+tap $? "cli: vm dirty --json prints one object with 3 intervals"
+# parsed on the host (tests/run.sh)
+echo "# V3CHKPT-JSON count=3 $(cat $w/dirty.json)"
+
+$cli vm pause dv && $cli vm dirty dv --count 3 --interval 0.2 > $w/dirty &&
+dirty_ok $w/dirty 3 zero && grep -q "^total 0 pages" $w/dirty
+tap $? "cli: vm dirty of a paused VM: 0 pages in each interval"
+$cli vm run dv
+
+$cli vm dirty dv --mode foo --count 1 2> $w/err
+[ $? = 2 ] && grep -q "unknown mode 'foo'" $w/err
+tap $? "cli: an unknown vm dirty --mode is a usage error that names it"
+
+$cli vm dirty dv --interval 0.2 > $w/bg 2> $w/bgerr &
+bg=$!
+wait_tracking $bg &&
+{ $cli vm dirty dv --count 1 > /dev/null 2> $w/err; [ $? = 1 ]; } &&
+grep -q "EBUSY" $w/err && grep -q "a tracker is already running on VM 'dv'" $w/err
+tap $? "cli: a second vm dirty while one runs: EBUSY, exit 1"
+sleep 0.5
+kill -INT $bg; wait $bg; r=$?
+[ $r = 0 ] && grep -q "^total [0-9]* pages in .* intervals, interrupted): " $w/bg &&
+[ ! -s $w/bgerr ] && $cli vm dirty dv --count 1 --interval 0.2 > $w/dirty && dirty_ok $w/dirty 1
+tap $? "cli: SIGINT stops vm dirty: exit 0 after the summary, the VM untracked"
+
+$cli vm dirty dv --interval 0.2 --json > $w/bg.json &
+bg=$!
+wait_tracking $bg; t=$?
+sleep 0.7
+kill -TERM $bg; wait $bg; r=$?
+[ $t = 0 ] && [ $r = 0 ] && [ "$(wc -l < $w/bg.json)" = 1 ] &&
+grep -q '"interrupted":true}$' $w/bg.json && $cli vm dirty dv --count 1 > /dev/null
+tap $? "cli: SIGTERM stops vm dirty --json: the object, marked interrupted"
+echo "# V3CHKPT-JSON interrupted $(cat $w/bg.json)"
+
+$cli vm dirty dv --interval 0.2 > $w/bg 2> $w/bgerr &
+bg=$!
+wait_tracking $bg; t=$?
+$cli vm destroy dv; wait $bg; r=$?
+[ $t = 0 ] && [ $r = 1 ] && grep -q "ENODEV" $w/bgerr && grep -q "VM 'dv' was destroyed" $w/bgerr &&
+! $cli vm list | grep -q "^dv "
+tap $? "cli: a VM destroyed under vm dirty: ENODEV, exit 1"
 
 # ---- dir and net stores through the CLI ----
 $cli vm create sv --mem 64M --vcpus 2 && $cli vm step sv 30 &&
