@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # v3chkpt: module (out of tree, against KDIR), userspace tools and tests.
 #
-#   make             module + the v3chkpt CLI (build/v3chkpt)
+#   make             module (+ v3chkpt_kunit.ko if KDIR has KUnit) + the
+#                    v3chkpt CLI (build/v3chkpt)
 #   make tests       test binaries (needs the packages make setup installs)
 #   make setup       install Debian packages, unpack Debian's kernel for QEMU
 #   make demo        short demo in QEMU on Debian's kernel

@@ -6,6 +6,7 @@
 #include <linux/slab.h>
 #include "admit.h"
 #include "pagebuf.h"
+#include "kunit_export.h"
 
 /* Checkpoint data can be large: never warn, and charge it to the caller. */
 /* A stream's data never wakes the OOM killer: it fails with ENOMEM. */
@@ -21,6 +22,7 @@ struct v3_pagebuf *v3_pagebuf_alloc(void)
 	kref_init(&pb->ref);
 	return pb;
 }
+V3_EXPORT_FOR_TESTS(v3_pagebuf_alloc);
 
 void v3_pagebuf_get(struct v3_pagebuf *pb)
 {
@@ -47,6 +49,7 @@ void v3_pagebuf_put(struct v3_pagebuf *pb)
 	if (pb)
 		kref_put(&pb->ref, v3_pagebuf_release);
 }
+V3_EXPORT_FOR_TESTS(v3_pagebuf_put);
 
 void *v3_pagebuf_tail(struct v3_pagebuf *pb, size_t *avail)
 {
@@ -98,6 +101,7 @@ int v3_pagebuf_append(struct v3_pagebuf *pb, const void *buf, size_t len)
 	}
 	return 0;
 }
+V3_EXPORT_FOR_TESTS(v3_pagebuf_append);
 
 size_t v3_pagebuf_read(struct v3_pagebuf *pb, u64 off, void *buf, size_t len)
 {
@@ -117,6 +121,7 @@ size_t v3_pagebuf_read(struct v3_pagebuf *pb, u64 off, void *buf, size_t len)
 	}
 	return done;
 }
+V3_EXPORT_FOR_TESTS(v3_pagebuf_read);
 
 int v3_pagebuf_copy_to_iter(struct v3_pagebuf *pb, u64 off, u64 len,
 			    struct iov_iter *to)

@@ -14,6 +14,7 @@
 #include <linux/string.h>
 #include "memory.h"
 #include "../kmod/pagebuf.h"
+#include "../kmod/kunit_export.h"
 
 struct v3_mem_entry {
 	struct list_head node;
@@ -154,6 +155,7 @@ struct v3_chkpt_store v3_memstore = {
 	.owner = THIS_MODULE,
 	.ops = &v3_mem_ops,
 };
+V3_EXPORT_FOR_TESTS(v3_memstore);
 
 int v3_memstore_list(struct v3_memstore_info *out, unsigned int max)
 {
@@ -172,6 +174,7 @@ int v3_memstore_list(struct v3_memstore_info *out, unsigned int max)
 	mutex_unlock(&v3_mem_lock);
 	return n;
 }
+V3_EXPORT_FOR_TESTS(v3_memstore_list);
 
 int v3_memstore_delete(const char *name)
 {
@@ -191,6 +194,7 @@ int v3_memstore_delete(const char *name)
 	kfree(e);
 	return 0;
 }
+V3_EXPORT_FOR_TESTS(v3_memstore_delete);
 
 int v3_memstore_init(void)
 {

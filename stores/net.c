@@ -23,6 +23,7 @@
 #include <net/ipv6.h>
 #include <net/net_namespace.h>
 #include <net/sock.h>
+#include "../kmod/kunit_export.h"
 #include "net.h"
 
 struct v3_net_priv {
@@ -147,6 +148,7 @@ int v3_net_parse_url(const char *url, struct v3_net_url *u)
 		memzero_explicit(u->key, sizeof(u->key));
 	return ret;
 }
+V3_EXPORT_FOR_TESTS(v3_net_parse_url);
 
 /* ------------------------------------------------------- the connection */
 
@@ -251,6 +253,7 @@ int v3_net_establish(struct v3_net_conn *c, const struct v3_net_url *u)
 	tcp_sock_set_nodelay(c->sock->sk);	/* frames are whole already */
 	return 0;
 }
+V3_EXPORT_FOR_TESTS(v3_net_establish);
 
 /* ----------------------------------------------------------- store ops */
 

@@ -15,6 +15,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include "../kmod/kunit_export.h"
 #include "net.h"
 
 static const char v3_net_label[] = "v3chkpt-net-v1";
@@ -56,6 +57,7 @@ int v3_net_send(struct v3_net_conn *c, struct kvec *vec, size_t nr)
 	}
 	return 0;
 }
+V3_EXPORT_FOR_TESTS(v3_net_send);
 
 /* Receive exactly @len bytes; a connection closed first is -ECONNRESET. */
 int v3_net_recv(struct v3_net_conn *c, void *buf, size_t len)
@@ -225,6 +227,7 @@ int v3_net_handshake(struct v3_net_conn *c, const u8 *psk, size_t psklen)
 		return ret;
 	return v3_net_prove(c, psk, psklen, &mine, &peer);
 }
+V3_EXPORT_FOR_TESTS(v3_net_handshake);
 
 int v3_net_frame_tag(struct v3_net_conn *c, u8 dir, u64 seq,
 		     const struct v3_net_frame_hdr *h, const void *payload,
@@ -240,6 +243,7 @@ int v3_net_frame_tag(struct v3_net_conn *c, u8 dir, u64 seq,
 
 	return v3_net_mac(c, parts, ARRAY_SIZE(parts), tag);
 }
+V3_EXPORT_FOR_TESTS(v3_net_frame_tag);
 
 int v3_net_send_frame(struct v3_net_conn *c, u32 type, const void *payload,
 		      u32 len)
@@ -266,6 +270,7 @@ int v3_net_send_frame(struct v3_net_conn *c, u32 type, const void *payload,
 		c->tx_seq++;
 	return ret;
 }
+V3_EXPORT_FOR_TESTS(v3_net_send_frame);
 
 static bool v3_net_len_ok(u32 type, u32 len)
 {
@@ -332,6 +337,7 @@ io_err:
 		    "receiving the stream", c->rx_seq, v3_net_why(ret), ret);
 	return ret;
 }
+V3_EXPORT_FOR_TESTS(v3_net_recv_frame);
 
 void v3_net_conn_close(struct v3_net_conn *c)
 {
@@ -345,3 +351,4 @@ void v3_net_conn_close(struct v3_net_conn *c)
 	crypto_free_shash(c->tfm);	/* wipes the key */
 	c->tfm = NULL;
 }
+V3_EXPORT_FOR_TESTS(v3_net_conn_close);

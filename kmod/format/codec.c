@@ -12,11 +12,16 @@
  */
 #include <v3chkpt/format.h>
 
-/* Not exported: only v3chkpt.ko and the userspace tools use the codec. */
+/*
+ * Not exported: only v3chkpt.ko and the userspace tools use the codec (and,
+ * through the V3CHKPT_KUNIT namespace, the KUnit suites).
+ */
 #ifdef __KERNEL__
 #include <linux/kernel.h>
+#include "../kunit_export.h"
 #else
 #define U64_MAX UINT64_MAX
+#define V3_EXPORT_FOR_TESTS(sym)
 #endif
 
 /*
@@ -52,6 +57,7 @@ int v3c_name_valid(const char *s, size_t len_with_nul)
 			return -EILSEQ;
 	return 0;
 }
+V3_EXPORT_FOR_TESTS(v3c_name_valid);
 
 void v3c_stream_hdr_init(struct v3c_stream_hdr *h, const char *producer)
 {
@@ -60,6 +66,7 @@ void v3c_stream_hdr_init(struct v3c_stream_hdr *h, const char *producer)
 	h->minor = V3C_FORMAT_MINOR;
 	strncpy(h->producer, producer, V3C_PRODUCER_LEN - 1);
 }
+V3_EXPORT_FOR_TESTS(v3c_stream_hdr_init);
 
 void v3c_stream_hdr_encode(const struct v3c_stream_hdr *h, u8 *out)
 {
@@ -74,6 +81,7 @@ void v3c_stream_hdr_encode(const struct v3c_stream_hdr *h, u8 *out)
 	put_unaligned_le32(0, out + 56);
 	put_unaligned_le32(v3c_check32(out, 60), out + 60);
 }
+V3_EXPORT_FOR_TESTS(v3c_stream_hdr_encode);
 
 int v3c_stream_hdr_decode(const u8 *in, struct v3c_stream_hdr *h)
 {
@@ -104,6 +112,7 @@ int v3c_stream_hdr_decode(const u8 *in, struct v3c_stream_hdr *h)
 	h->created_ns = get_unaligned_le64(in + 48);
 	return 0;
 }
+V3_EXPORT_FOR_TESTS(v3c_stream_hdr_decode);
 
 void v3c_rec_hdr_encode(const struct v3c_rec_hdr *h, u8 *out)
 {
@@ -112,6 +121,7 @@ void v3c_rec_hdr_encode(const struct v3c_rec_hdr *h, u8 *out)
 	put_unaligned_le16(h->flags, out + 10);
 	put_unaligned_le32(v3c_check32(out, 12), out + 12);
 }
+V3_EXPORT_FOR_TESTS(v3c_rec_hdr_encode);
 
 int v3c_rec_hdr_decode(const u8 *in, struct v3c_rec_hdr *h)
 {
@@ -124,6 +134,7 @@ int v3c_rec_hdr_decode(const u8 *in, struct v3c_rec_hdr *h)
 		return -EBADMSG;
 	return 0;
 }
+V3_EXPORT_FOR_TESTS(v3c_rec_hdr_decode);
 
 int v3c_ctx_begin_decode(const u8 *p, u64 len, struct v3c_ctx_begin *out)
 {
@@ -198,6 +209,7 @@ void v3c_writer_init(struct v3c_writer *w, v3c_write_fn fn, void *priv)
 	v3c_hash_reset(&w->stream);
 	v3c_hash_reset(&w->ctx);
 }
+V3_EXPORT_FOR_TESTS(v3c_writer_init);
 
 /* Emit bytes, folding them into the stream and/or context hash. */
 static int v3c_emit(struct v3c_writer *w, const void *buf, size_t len,
@@ -247,6 +259,7 @@ int v3c_writer_start(struct v3c_writer *w, const struct v3c_stream_hdr *h)
 	v3c_stream_hdr_encode(h, buf);
 	return v3c_emit(w, buf, sizeof(buf), true, false);
 }
+V3_EXPORT_FOR_TESTS(v3c_writer_start);
 
 /*
  * Does a record with @payload bytes fit in a context that already holds
@@ -293,6 +306,7 @@ int v3c_writer_ctx_begin(struct v3c_writer *w, const char *name,
 		w->in_ctx = true;
 	return ret;
 }
+V3_EXPORT_FOR_TESTS(v3c_writer_ctx_begin);
 
 int v3c_writer_blob_begin(struct v3c_writer *w, const char *tag, u64 len)
 {
@@ -328,6 +342,7 @@ int v3c_writer_blob_begin(struct v3c_writer *w, const char *tag, u64 len)
 	}
 	return ret;
 }
+V3_EXPORT_FOR_TESTS(v3c_writer_blob_begin);
 
 int v3c_writer_data(struct v3c_writer *w, const void *buf, size_t len)
 {
@@ -342,6 +357,7 @@ int v3c_writer_data(struct v3c_writer *w, const void *buf, size_t len)
 		w->blob_left -= len;
 	return ret;
 }
+V3_EXPORT_FOR_TESTS(v3c_writer_data);
 
 int v3c_writer_ctx_end(struct v3c_writer *w)
 {
@@ -366,6 +382,7 @@ int v3c_writer_ctx_end(struct v3c_writer *w)
 	}
 	return ret;
 }
+V3_EXPORT_FOR_TESTS(v3c_writer_ctx_end);
 
 int v3c_writer_record(struct v3c_writer *w, u16 type, u16 flags,
 		      const void *payload, u64 len)
@@ -385,6 +402,7 @@ int v3c_writer_record(struct v3c_writer *w, u16 type, u16 flags,
 		w->ctx_records++;
 	return ret;
 }
+V3_EXPORT_FOR_TESTS(v3c_writer_record);
 
 int v3c_writer_end(struct v3c_writer *w)
 {
@@ -407,6 +425,7 @@ int v3c_writer_end(struct v3c_writer *w)
 		w->ended = true;
 	return ret;
 }
+V3_EXPORT_FOR_TESTS(v3c_writer_end);
 
 /* ---------------------------------------------------------------- reader */
 
@@ -418,6 +437,7 @@ void v3c_reader_init(struct v3c_reader *r, v3c_read_fn fn, void *priv)
 	v3c_hash_reset(&r->stream);
 	v3c_hash_reset(&r->ctxh);
 }
+V3_EXPORT_FOR_TESTS(v3c_reader_init);
 
 static int v3c_fail(struct v3c_reader *r, int err)
 {
@@ -466,6 +486,7 @@ int v3c_reader_start(struct v3c_reader *r)
 	ret = v3c_stream_hdr_decode(buf, &r->hdr);
 	return ret ? v3c_fail(r, ret) : 0;
 }
+V3_EXPORT_FOR_TESTS(v3c_reader_start);
 
 int v3c_reader_data(struct v3c_reader *r, void *buf, size_t len)
 {
@@ -480,6 +501,7 @@ int v3c_reader_data(struct v3c_reader *r, void *buf, size_t len)
 		r->left -= len;
 	return ret;
 }
+V3_EXPORT_FOR_TESTS(v3c_reader_data);
 
 int v3c_reader_skip(struct v3c_reader *r, u64 len)
 {
@@ -637,3 +659,4 @@ int v3c_reader_next(struct v3c_reader *r)
 	ret = v3c_reader_skip(r, r->left);
 	return ret ? ret : V3C_ITEM_SKIPPED;
 }
+V3_EXPORT_FOR_TESTS(v3c_reader_next);

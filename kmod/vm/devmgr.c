@@ -4,6 +4,8 @@
  * vCPUs, and saving, staging and applying device state.
  */
 #include <linux/slab.h>
+#include "../kunit_export.h"
+#include "dev_pic.h"
 #include "vm.h"
 
 /* Instantiation, save and load order; part of the stream's layout. */
@@ -11,6 +13,18 @@ static const struct v3_dev_ops * const v3_dev_table[] = {
 	&v3_pit_ops, &v3_pic_ops, &v3_uart_ops, &v3_rtc_ops, &v3_ioapic_ops,
 	&v3_lapic_ops,
 };
+
+/*
+ * The suites drive the models directly, without a VM: the manager exports
+ * the models it tables (and the PIC's input lines) to them.
+ */
+V3_EXPORT_FOR_TESTS(v3_pit_ops);
+V3_EXPORT_FOR_TESTS(v3_pic_ops);
+V3_EXPORT_FOR_TESTS(v3_uart_ops);
+V3_EXPORT_FOR_TESTS(v3_rtc_ops);
+V3_EXPORT_FOR_TESTS(v3_ioapic_ops);
+V3_EXPORT_FOR_TESTS(v3_lapic_ops);
+V3_EXPORT_FOR_TESTS(v3_pic_set_irq);
 
 int v3_devs_init(struct v3_vm *vm)
 {

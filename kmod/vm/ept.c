@@ -6,6 +6,7 @@
 #include <linux/mm.h>
 #include <linux/io.h>
 #include "ept.h"
+#include "../kunit_export.h"
 #include "pages.h"
 
 #define EPT_ENTRIES	512
@@ -42,6 +43,7 @@ int v3_ept_init(struct v3_ept *ept)
 	ept->tables = 1;
 	return 0;
 }
+V3_EXPORT_FOR_TESTS(v3_ept_init);
 
 static void ept_free_level(u64 *table, int level)
 {
@@ -62,6 +64,7 @@ void v3_ept_destroy(struct v3_ept *ept)
 	ept->pml4 = NULL;
 	ept->tables = 0;
 }
+V3_EXPORT_FOR_TESTS(v3_ept_destroy);
 
 /* The leaf slot for @gpa, allocating intermediate tables if @alloc. */
 static u64 *ept_slot(struct v3_ept *ept, u64 gpa, bool alloc)
@@ -102,6 +105,7 @@ int v3_ept_map(struct v3_ept *ept, u64 gpa, struct page *page, u64 perm)
 	WRITE_ONCE(*slot, page_to_phys(page) | V3_EPT_MT_WB | perm);
 	return 0;
 }
+V3_EXPORT_FOR_TESTS(v3_ept_map);
 
 int v3_ept_protect(struct v3_ept *ept, u64 gpa, u64 perm)
 {
@@ -117,6 +121,7 @@ int v3_ept_protect(struct v3_ept *ept, u64 gpa, u64 perm)
 	} while (cmpxchg64(slot, old, (old & ~V3_EPT_RWX) | perm) != old);
 	return 0;
 }
+V3_EXPORT_FOR_TESTS(v3_ept_protect);
 
 u64 v3_ept_leaf(const struct v3_ept *ept, u64 gpa)
 {
@@ -124,6 +129,7 @@ u64 v3_ept_leaf(const struct v3_ept *ept, u64 gpa)
 
 	return slot ? READ_ONCE(*slot) : 0;
 }
+V3_EXPORT_FOR_TESTS(v3_ept_leaf);
 
 /*
  * Set @flags in *@e if not yet set; atomic, as the processor's update.
@@ -189,6 +195,7 @@ struct page *v3_ept_walk(struct v3_ept *ept, u64 gpa, u32 acc, u64 *qual)
 {
 	return v3_ept_walk_track(ept, gpa, acc, qual, NULL);
 }
+V3_EXPORT_FOR_TESTS(v3_ept_walk);
 
 u64 v3_ept_leaf_update(struct v3_ept *ept, u64 gpa, u64 clear, u64 set)
 {

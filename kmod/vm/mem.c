@@ -8,10 +8,12 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include "../admit.h"
+#include "../kunit_export.h"
 #include "pages.h"
 #include "vm.h"
 
 atomic_long_t v3_vm_pages_in_use = ATOMIC_LONG_INIT(0);
+V3_EXPORT_FOR_TESTS(v3_vm_pages_in_use);
 
 /*
  * 2 MiB at a time where the allocator has it (one call instead of 512,

@@ -3,6 +3,7 @@
 #include <linux/mm.h>
 #include <linux/string.h>
 #include "vm.h"
+#include "../kunit_export.h"
 
 /*
  * The one way the VMM and its device models touch guest memory (not
@@ -39,8 +40,10 @@ int v3_gpa_write(struct v3_vm *vm, u64 gpa, const void *buf, size_t len)
 {
 	return gpa_copy(vm, gpa, (void *)buf, len, true);
 }
+V3_EXPORT_FOR_TESTS(v3_gpa_write);
 
 int v3_gpa_read(struct v3_vm *vm, u64 gpa, void *buf, size_t len)
 {
 	return gpa_copy(vm, gpa, buf, len, false);
 }
+V3_EXPORT_FOR_TESTS(v3_gpa_read);

@@ -8,6 +8,7 @@
 #include <linux/sched.h>
 #include <linux/string.h>
 #include <asm/processor-flags.h>
+#include "../kunit_export.h"
 #include "vm.h"
 
 #define V3_CORE_VERSION		1
@@ -220,6 +221,7 @@ int v3_vcpu_archdep_check(const struct v3_vcpu_archdep *a, u32 id,
 	return 0;
 #undef BAD
 }
+V3_EXPORT_FOR_TESTS(v3_vcpu_archdep_check);
 
 int v3_vcpu_save(struct v3_chkpt *chkpt, const struct v3_vcpu *v, u32 opts)
 {

@@ -9,6 +9,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include "../kunit_export.h"
 #include "vm.h"
 
 static LIST_HEAD(v3_vms);
@@ -72,6 +73,7 @@ int v3_vm_config_check(struct v3chkpt_vm_config *cfg, struct v3_vm_err *err,
 				  wl->pace_us);
 	return 0;
 }
+V3_EXPORT_FOR_TESTS(v3_vm_config_check);
 
 static void v3_vm_free(struct kref *ref)
 {
@@ -89,6 +91,7 @@ void v3_vm_put(struct v3_vm *vm)
 {
 	kref_put(&vm->ref, v3_vm_free);
 }
+V3_EXPORT_FOR_TESTS(v3_vm_put);
 
 static void v3_vm_stop_threads(struct v3_vm *vm)
 {
@@ -156,6 +159,7 @@ err:
 	v3_vm_put(vm);
 	return ERR_PTR(ret);
 }
+V3_EXPORT_FOR_TESTS(v3_vm_alloc);
 
 static struct v3_vm *v3_vm_find(const char *name)
 {
@@ -182,6 +186,7 @@ int v3_vm_publish(struct v3_vm *vm, const char *name)
 	mutex_unlock(&v3_vms_lock);
 	return ret;
 }
+V3_EXPORT_FOR_TESTS(v3_vm_publish);
 
 struct v3_vm *v3_vm_get(const char *name)
 {
@@ -194,6 +199,7 @@ struct v3_vm *v3_vm_get(const char *name)
 	mutex_unlock(&v3_vms_lock);
 	return vm ?: ERR_PTR(-ENOENT);
 }
+V3_EXPORT_FOR_TESTS(v3_vm_get);
 
 static bool v3_vm_idle(struct v3_vm *vm)
 {
@@ -281,6 +287,7 @@ int v3_vm_run(struct v3_vm *vm)
 	mutex_unlock(&vm->lock);
 	return ret;
 }
+V3_EXPORT_FOR_TESTS(v3_vm_run);
 
 int v3_vm_pause(struct v3_vm *vm)
 {
@@ -290,6 +297,7 @@ int v3_vm_pause(struct v3_vm *vm)
 	mutex_unlock(&vm->lock);
 	return 0;
 }
+V3_EXPORT_FOR_TESTS(v3_vm_pause);
 
 /*
  * STEP @gen is over: its vCPUs are idle, or a pause or destroy ended it
@@ -349,6 +357,7 @@ int v3_vm_step(struct v3_vm *vm, u64 count)
 	mutex_unlock(&vm->lock);
 	return ret;
 }
+V3_EXPORT_FOR_TESTS(v3_vm_step);
 
 /*
  * Take the lock and pause the VM for a consistent look at its state;
@@ -429,6 +438,7 @@ int v3_vm_destroy(const char *name)
 	v3_vm_put(vm);
 	return listed ? 0 : -ENOENT;
 }
+V3_EXPORT_FOR_TESTS(v3_vm_destroy);
 
 static u64 v3_vm_steps(struct v3_vm *vm)
 {

@@ -14,6 +14,7 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/xxhash.h>
+#include "../kunit_export.h"
 #include "vm.h"
 #include "vmentry.h"
 
@@ -116,6 +117,7 @@ out:
 	v3_vm_release(vm, was_running);
 	return ret;
 }
+V3_EXPORT_FOR_TESTS(v3_vm_save);
 
 static int load_config(struct v3_chkpt *chkpt, struct v3chkpt_vm_config *c,
 		       u32 *opts, struct v3_vm_err *err)
@@ -459,6 +461,7 @@ out:
 	*opts = s.opts;
 	return ret;
 }
+V3_EXPORT_FOR_TESTS(v3_vm_load);
 
 int v3_vm_digest(struct v3_vm *vm, struct v3chkpt_vm_digest *d)
 {
@@ -501,3 +504,4 @@ int v3_vm_digest(struct v3_vm *vm, struct v3chkpt_vm_digest *d)
 	d->total = xxh64(parts, sizeof(parts), 0);
 	return 0;
 }
+V3_EXPORT_FOR_TESTS(v3_vm_digest);

@@ -18,6 +18,7 @@
 #include <linux/kernel.h>
 #include <asm/processor-flags.h>
 #include <asm/msr-index.h>
+#include "../kunit_export.h"
 #include "vmentry.h"
 
 /* Bits a MOV to the register (or a WRMSR) may set on this processor. */
@@ -549,7 +550,9 @@ const struct v3_vmentry_rule v3_vmentry_rules[] = {
 	RULE("rflags.vm", "rflags", CORE(rflags), rflags_vm,
 	     "VM must be 0 in IA-32e mode or with CR0.PE=0", SDM_RIP),
 };
+V3_EXPORT_FOR_TESTS(v3_vmentry_rules);
 const unsigned int v3_vmentry_nr_rules = ARRAY_SIZE(v3_vmentry_rules);
+V3_EXPORT_FOR_TESTS(v3_vmentry_nr_rules);
 
 int v3_vmentry_rule_fails(const struct v3_vmentry_rule *r,
 			  const struct v3_vmentry_state *s)
@@ -564,6 +567,7 @@ int v3_vmentry_rule_fails(const struct v3_vmentry_rule *r,
 			return i;
 	return -2;
 }
+V3_EXPORT_FOR_TESTS(v3_vmentry_rule_fails);
 
 static u64 field_value(const struct v3_vmentry_rule *r,
 		       const struct v3_vmentry_state *s, int seg)
@@ -598,3 +602,4 @@ int v3_vmentry_check(const struct v3_vcpu_core *c,
 	}
 	return 0;
 }
+V3_EXPORT_FOR_TESTS(v3_vmentry_check);

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit: the checkpoint core's rules, through the exported API a VMM uses.
- * Tests run before the module's init, so the suite registers the memory
- * store itself, plus a store whose writes fail on demand.
+ * The suite uses the memory store v3chkpt registered, and registers a
+ * store of its own whose writes fail on demand.
  */
 #include <kunit/test.h>
 #include <v3chkpt/chkpt.h>

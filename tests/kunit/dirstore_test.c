@@ -118,16 +118,6 @@ static void dir_refusals(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kd_save("/tmp", "x", 1, U32_MAX), -EEXIST);
 }
 
-static int dirstore_suite_init(struct kunit_suite *suite)
-{
-	return v3_dirstore_init();
-}
-
-static void dirstore_suite_exit(struct kunit_suite *suite)
-{
-	v3_dirstore_exit();
-}
-
 static struct kunit_case dirstore_cases[] = {
 	KUNIT_CASE(dir_save_replace_load),
 	KUNIT_CASE(dir_abort_keeps_previous),
@@ -137,8 +127,6 @@ static struct kunit_case dirstore_cases[] = {
 
 static struct kunit_suite dirstore_suite = {
 	.name = "v3chkpt_dirstore",
-	.suite_init = dirstore_suite_init,
-	.suite_exit = dirstore_suite_exit,
 	.test_cases = dirstore_cases,
 };
 kunit_test_suite(dirstore_suite);

@@ -82,15 +82,31 @@ static inline int v3_test_get_raw(const char *key, struct v3_kbuf *b)
 	return ret;
 }
 
-/* Suites run before module init: they bring up the memory store. */
+/*
+ * The suites run in v3chkpt_kunit.ko, against the loaded v3chkpt and the
+ * memory store its init registered.  A suite counts the checkpoints there,
+ * so it starts with the store empty (refusing to run otherwise) and
+ * leaves it empty, as a freshly registered store would be.
+ */
 static inline int v3_kunit_memstore_init(struct kunit_suite *suite)
 {
-	return v3_memstore_init();
+	int n = v3_memstore_list(NULL, 0);
+
+	if (n) {
+		pr_err("%s: the memory store holds %d checkpoints\n",
+		       suite->name, n);
+		return -EBUSY;
+	}
+	return 0;
 }
 
 static inline void v3_kunit_memstore_exit(struct kunit_suite *suite)
 {
-	v3_memstore_exit();
+	struct v3_memstore_info info;
+
+	while (v3_memstore_list(&info, 1) > 0)
+		if (v3_memstore_delete(info.name))
+			break;
 }
 
 #endif

@@ -749,16 +749,6 @@ static void net_url_grammar(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, u.key[15], 0xff);
 }
 
-static int net_suite_init(struct kunit_suite *suite)
-{
-	return v3_netstore_init();
-}
-
-static void net_suite_exit(struct kunit_suite *suite)
-{
-	v3_netstore_exit();
-}
-
 static struct kunit_case netstore_cases[] = {
 	KUNIT_CASE(net_url_grammar),
 	KUNIT_CASE(net_malformed_urls),
@@ -787,8 +777,6 @@ static struct kunit_case netstore_cases[] = {
 
 static struct kunit_suite netstore_suite = {
 	.name = "v3chkpt_netstore",
-	.suite_init = net_suite_init,
-	.suite_exit = net_suite_exit,
 	.test_cases = netstore_cases,
 };
 kunit_test_suite(netstore_suite);

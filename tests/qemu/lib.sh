@@ -7,8 +7,9 @@ debian_env() {
 	. "${V3CHKPT_CACHE:-/var/cache/v3chkpt}/debian.env"
 }
 
-# build_module KDIR DEST: build v3chkpt.ko and the test store module from a
-# copy of the tree in DEST/src, so builds for different kernels never mix.
+# build_module KDIR DEST: build v3chkpt.ko (and, where KDIR has KUnit, its
+# suites' module v3chkpt_kunit.ko) and the test store module from a copy
+# of the tree in DEST/src, so builds for different kernels never mix.
 # A warning is a failure; the log is DEST/build.log.
 build_module() {
 	mkdir -p "$2"
