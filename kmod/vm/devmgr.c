@@ -105,6 +105,7 @@ int v3_dev_state_save(const struct v3_dev_ops *ops, struct v3_chkpt_ctx *ctx,
 {
 	return v3_state_save(ctx, ops->desc, state);
 }
+V3_EXPORT_FOR_TESTS(v3_dev_state_save);
 
 int v3_dev_state_load(const struct v3_dev_ops *ops, struct v3_chkpt_ctx *ctx,
 		      void *state, u32 instance, struct v3_vm_err *err)
@@ -117,6 +118,7 @@ int v3_dev_state_load(const struct v3_dev_ops *ops, struct v3_chkpt_ctx *ctx,
 	snprintf(w.prefix, sizeof(w.prefix), "%s%u: ", ops->type, instance);
 	return v3_state_load(ctx, ops->desc, state, &w, err);
 }
+V3_EXPORT_FOR_TESTS(v3_dev_state_load);
 
 int v3_devs_save(struct v3_chkpt *chkpt, struct v3_vm *vm)
 {

@@ -22,6 +22,7 @@
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include "../kunit_export.h"
 #include "vm.h"
 #include "pages.h"
 
@@ -39,6 +40,7 @@ struct v3_dirty {
 	unsigned long *summary;	/* bit w: @bits[w] may be non-zero */
 	unsigned long *wp_owned;	/* wp: leaves whose W the tracker took */
 	unsigned long *map_writable;	/* writable in a user mapping */
+	unsigned long *map_scratch;	/* for v3_mem_map_protect() */
 	struct v3_pml *pml;	/* pml: one log per vCPU */
 	atomic64_t exits;
 };
@@ -107,8 +109,10 @@ bool v3_dirty_wp_fault(struct v3_vcpu *v, u64 gpa)
 		ours = true;
 	}
 	rcu_read_unlock();
-	return ours;
+	/* a stop gave W back after the walk: retry, not a violation */
+	return ours || (v3_ept_leaf(&vm->mem.ept, gpa) & V3_EPT_W);
 }
+V3_EXPORT_FOR_TESTS(v3_dirty_wp_fault);
 
 static void pml_drain(struct v3_vm *vm, struct v3_dirty *d, struct v3_pml *l)
 {
@@ -145,14 +149,21 @@ void v3_dirty_log(struct v3_vcpu *v, u64 gpa)
 	rcu_read_unlock();
 }
 
+/* Zeroed bitmaps of any size: a 64 GiB VM's are 2 MiB each. */
+static unsigned long *v3_bitmap_alloc(unsigned long bits)
+{
+	return kvcalloc(BITS_TO_LONGS(bits), sizeof(long), GFP_KERNEL_ACCOUNT);
+}
+
 static void dirty_free(struct v3_dirty *d)
 {
 	if (!d)
 		return;
-	bitmap_free(d->bits);
-	bitmap_free(d->summary);
-	bitmap_free(d->wp_owned);
-	bitmap_free(d->map_writable);
+	kvfree(d->bits);
+	kvfree(d->summary);
+	kvfree(d->wp_owned);
+	kvfree(d->map_writable);
+	kvfree(d->map_scratch);
 	kvfree(d->pml);
 	kfree(d);
 }
@@ -168,13 +179,14 @@ static struct v3_dirty *dirty_alloc(struct v3_vm *vm, u32 mode)
 		return NULL;
 	d->mode = mode;
 	d->nwords = BITS_TO_LONGS(n);
-	d->bits = bitmap_zalloc(n, GFP_KERNEL_ACCOUNT);
-	d->summary = bitmap_zalloc(d->nwords, GFP_KERNEL_ACCOUNT);
-	d->map_writable = bitmap_zalloc(n, GFP_KERNEL_ACCOUNT);
-	if (!d->bits || !d->summary || !d->map_writable)
+	d->bits = v3_bitmap_alloc(n);
+	d->summary = v3_bitmap_alloc(d->nwords);
+	d->map_writable = v3_bitmap_alloc(n);
+	d->map_scratch = v3_bitmap_alloc(n);
+	if (!d->bits || !d->summary || !d->map_writable || !d->map_scratch)
 		goto fail;
 	if (mode == V3CHKPT_DIRTY_WP) {
-		d->wp_owned = bitmap_zalloc(n, GFP_KERNEL_ACCOUNT);
+		d->wp_owned = v3_bitmap_alloc(n);
 		if (!d->wp_owned)
 			goto fail;
 	}
@@ -197,6 +209,7 @@ bool v3_dirty_active(struct v3_vm *vm)
 {
 	return rcu_access_pointer(vm->dirty);
 }
+V3_EXPORT_FOR_TESTS(v3_dirty_active);
 
 int v3_dirty_start(struct v3_vm *vm, u32 mode, const void *owner)
 {
@@ -250,29 +263,36 @@ int v3_dirty_start(struct v3_vm *vm, u32 mode, const void *owner)
 		v3_ept_scan_dirty(&vm->mem.ept, true, &scan);
 	}
 	down_write(&vm->map_lock);
-	v3_mem_map_protect(vm, 0, vm->mem.npages);
+	v3_mem_map_protect(vm, 0, vm->mem.npages, d->map_scratch);
 	up_write(&vm->map_lock);
+	mutex_unlock(&vm->dirty_lock);
+	/*
+	 * A store through a translation walked before the arming lands
+	 * before start returns, so a copy of memory taken after it holds
+	 * every write the tracker will not report.
+	 */
+	synchronize_rcu_expedited();
+	return 0;
 out:
 	mutex_unlock(&vm->dirty_lock);
 	return ret;
 }
+V3_EXPORT_FOR_TESTS(v3_dirty_start);
 
 /* Write-protect runs of mapped pages as the harvest returns them. */
 struct map_run {
 	unsigned long first, n;
 };
 
-static void map_run_add(struct v3_vm *vm, struct map_run *r,
-			unsigned long idx)
+static void map_run_add(struct v3_vm *vm, struct v3_dirty *d,
+			struct map_run *r, unsigned long idx)
 {
-	if (r->n && idx == r->first + r->n &&
-	    v3_mem_idx_to_gpa(&vm->mem, idx) ==
-	    v3_mem_idx_to_gpa(&vm->mem, r->first) + (r->n << PAGE_SHIFT)) {
+	if (r->n && idx == r->first + r->n) {
 		r->n++;
 		return;
 	}
 	if (r->n)
-		v3_mem_map_protect(vm, r->first, r->n);
+		v3_mem_map_protect(vm, r->first, r->n, d->map_scratch);
 	r->first = idx;
 	r->n = 1;
 }
@@ -291,7 +311,7 @@ static void ad_dirty(void *arg, u64 gpa)
 		dirty_set(a->d, idx);
 }
 
-int v3_dirty_harvest(struct v3_vm *vm, unsigned long *out,
+int v3_dirty_harvest(struct v3_vm *vm, const void *owner, unsigned long *out,
 		     struct v3_dirty_stats *st)
 {
 	struct v3_mem *m = &vm->mem;
@@ -304,7 +324,7 @@ int v3_dirty_harvest(struct v3_vm *vm, unsigned long *out,
 	memset(st, 0, sizeof(*st));
 	mutex_lock(&vm->dirty_lock);
 	d = dirty_held(vm);
-	if (!d) {
+	if (!d || (owner && d->owner != owner)) {
 		mutex_unlock(&vm->dirty_lock);
 		return READ_ONCE(vm->dying) ? -ENODEV : -ENOENT;
 	}
@@ -341,11 +361,13 @@ int v3_dirty_harvest(struct v3_vm *vm, unsigned long *out,
 				st->scanned++;
 			}
 			if (test_and_clear_bit(idx, d->map_writable))
-				map_run_add(vm, &run, idx);
+				map_run_add(vm, d, &run, idx);
 		}
+		if (!(w & 63))
+			cond_resched();
 	}
 	if (run.n)
-		v3_mem_map_protect(vm, run.first, run.n);
+		v3_mem_map_protect(vm, run.first, run.n, d->map_scratch);
 	up_write(&vm->map_lock);
 	st->exits = atomic64_xchg(&d->exits, 0);
 	mutex_unlock(&vm->dirty_lock);
@@ -354,6 +376,7 @@ int v3_dirty_harvest(struct v3_vm *vm, unsigned long *out,
 	st->ns = ktime_get_ns() - t0;
 	return 0;
 }
+V3_EXPORT_FOR_TESTS(v3_dirty_harvest);
 
 void v3_dirty_stop(struct v3_vm *vm, const void *owner)
 {
@@ -368,10 +391,13 @@ void v3_dirty_stop(struct v3_vm *vm, const void *owner)
 	}
 	/* give the leaves back while faults still find the tracker */
 	if (d->wp_owned)
-		for_each_set_bit(i, d->wp_owned, vm->mem.npages)
+		for_each_set_bit(i, d->wp_owned, vm->mem.npages) {
 			v3_ept_leaf_update(&vm->mem.ept,
 					   v3_mem_idx_to_gpa(&vm->mem, i),
 					   0, V3_EPT_W);
+			if (!(i & 4095))
+				cond_resched();
+		}
 	down_write(&vm->map_lock);
 	RCU_INIT_POINTER(vm->dirty, NULL);
 	up_write(&vm->map_lock);
@@ -380,3 +406,4 @@ void v3_dirty_stop(struct v3_vm *vm, const void *owner)
 	synchronize_rcu();
 	dirty_free(d);
 }
+V3_EXPORT_FOR_TESTS(v3_dirty_stop);

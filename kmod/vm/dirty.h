@@ -26,14 +26,18 @@ struct v3_dirty_stats {
 	u64 scanned;		/* EPT entries read or updated */
 };
 
-/* Harvester side, each under vm->dirty_lock. */
+/*
+ * Harvester side, each under vm->dirty_lock.  Once start returns, a copy
+ * of guest memory holds every write the tracker does not report.
+ */
 int v3_dirty_start(struct v3_vm *vm, u32 mode, const void *owner);
 /*
  * OR the pages (by page index) written since the start or the last
  * harvest into @out (npages bits).  Every write that completes after the
- * call returns is reported by a later harvest.
+ * call returns is reported by a later harvest.  @owner: the tracker's
+ * starter, or NULL for whichever runs.
  */
-int v3_dirty_harvest(struct v3_vm *vm, unsigned long *out,
+int v3_dirty_harvest(struct v3_vm *vm, const void *owner, unsigned long *out,
 		     struct v3_dirty_stats *st);
 /* Stop tracking (if @owner started it, or any tracker if NULL). */
 void v3_dirty_stop(struct v3_vm *vm, const void *owner);

@@ -38,39 +38,39 @@ static int dirty_ioc_harvest(struct v3_ucmd *ucmd)
 		return -EINVAL;
 	h->frames = nframes;
 	if (h->bitmap_bytes < bytes) {
-		ret = -ENOBUFS;		/* nothing harvested */
-		goto out;
+		/* nothing harvested; the caller learns the size it needs */
+		if (copy_to_user(ucmd->ubuffer, h, min_t(u32, ucmd->user_size,
+							 sizeof(*h))))
+			return -EFAULT;
+		return -ENOBUFS;
 	}
 	/* everything that can fail before the harvest takes pages out */
-	pages = bitmap_zalloc(m->npages, GFP_KERNEL_ACCOUNT);
+	pages = kvcalloc(BITS_TO_LONGS(m->npages), sizeof(long),
+			 GFP_KERNEL_ACCOUNT);
 	frames = kvzalloc(bytes, GFP_KERNEL_ACCOUNT);
 	ret = -ENOMEM;
 	if (!pages || !frames)
 		goto free;
-	ret = v3_dirty_harvest(vm, pages, &st);
+	ret = v3_dirty_harvest(vm, file, pages, &st);
 	if (ret)
 		goto free;
 	for_each_set_bit(i, pages, m->npages)
 		__set_bit(v3_mem_idx_to_gpa(m, i) >> PAGE_SHIFT, frames);
-	if (copy_to_user(u64_to_user_ptr(h->bitmap), frames, bytes)) {
-		/* the caller never saw them: the next harvest returns them */
-		for_each_set_bit(i, pages, m->npages)
-			v3_mark_page_dirty(vm, i);
-		ret = -EFAULT;
-		goto free;
-	}
 	h->dirty = st.dirty;
 	h->harvest_ns = st.ns;
 	h->exits = st.exits;
 	h->scanned = st.scanned;
+	if (copy_to_user(u64_to_user_ptr(h->bitmap), frames, bytes) ||
+	    copy_to_user(ucmd->ubuffer, h, min_t(u32, ucmd->user_size,
+						 sizeof(*h)))) {
+		/* the caller never saw them: the next harvest returns them */
+		for_each_set_bit(i, pages, m->npages)
+			v3_mark_page_dirty(vm, i);
+		ret = -EFAULT;
+	}
 free:
 	kvfree(frames);
-	bitmap_free(pages);
-out:
-	if ((!ret || ret == -ENOBUFS) &&
-	    copy_to_user(ucmd->ubuffer, h, min_t(u32, ucmd->user_size,
-						 sizeof(*h))))
-		ret = -EFAULT;
+	kvfree(pages);
 	return ret;
 }
 

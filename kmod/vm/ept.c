@@ -5,6 +5,7 @@
 #include <linux/gfp.h>
 #include <linux/mm.h>
 #include <linux/io.h>
+#include <linux/sched.h>
 #include "ept.h"
 #include "../kunit_export.h"
 #include "pages.h"
@@ -253,6 +254,8 @@ static void ept_scan_level(u64 *table, int level, u64 base, bool all,
 		if (!ept_test_clear(&table[i], V3_EPT_A) && !all)
 			continue;
 		ept_scan_level(ept_table(e), level - 1, gpa, all, scan);
+		if (level == 2)
+			cond_resched();	/* one table of leaves at a time */
 	}
 }
 

@@ -3,6 +3,7 @@
 #include <linux/kernel.h>
 #include <linux/printk.h>
 #include <linux/uaccess.h>
+#include "../kunit_export.h"
 #include "err.h"
 
 int v3_vm_fail(struct v3_vm_err *err, int code, const char *fmt, ...)
@@ -18,6 +19,7 @@ int v3_vm_fail(struct v3_vm_err *err, int code, const char *fmt, ...)
 	pr_info_ratelimited("v3chkpt: %s\n", err->msg);
 	return code;
 }
+V3_EXPORT_FOR_TESTS(v3_vm_fail);
 
 void v3_vm_progress(struct v3_vm_err *err, u64 done, u64 total)
 {

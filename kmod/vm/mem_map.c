@@ -12,6 +12,7 @@
  * away uses the kernel's mapping-dirty helpers where it has them, else
  * unmaps (the next access faults the page back in).
  */
+#include <linux/bitmap.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -110,11 +111,12 @@ static const struct file_operations v3_mem_fops = {
 };
 
 void v3_mem_map_protect(struct v3_vm *vm, unsigned long first,
-			unsigned long n)
+			unsigned long n, unsigned long *scratch)
 {
 	struct v3_mem *m = &vm->mem;
 	struct address_space *mapping;
 	unsigned long k;
+	pgoff_t pgoff;
 
 	lockdep_assert_held_write(&vm->map_lock);
 	if (!vm->mem_inode || !n)
@@ -125,15 +127,29 @@ void v3_mem_map_protect(struct v3_vm *vm, unsigned long first,
 	/* low memory and high memory are apart in guest-physical space */
 	if (first < m->low_pages && first + n > m->low_pages) {
 		k = m->low_pages - first;
-		v3_mem_map_protect(vm, first, k);
-		v3_mem_map_protect(vm, first + k, n - k);
+		v3_mem_map_protect(vm, first, k, scratch);
+		v3_mem_map_protect(vm, first + k, n - k, scratch);
 		return;
 	}
+	pgoff = v3_mem_idx_to_gpa(m, first) >> PAGE_SHIFT;
 #if IS_ENABLED(CONFIG_MAPPING_DIRTY_HELPERS)
-	wp_shared_mapping_range(mapping, v3_mem_idx_to_gpa(m, first) >>
-				PAGE_SHIFT, n);
+	/*
+	 * Read-only, then clean: mprotect() makes a dirty PTE of a shared
+	 * mapping writable again without a fault (can_change_pte_writable).
+	 * Every mapping is shared and writable (mmap refuses others, the fd
+	 * cannot be reopened), so the walk skips no VMA.
+	 */
+	{
+		pgoff_t start = n, end = 0;
+
+		wp_shared_mapping_range(mapping, pgoff, n);
+		clean_record_shared_mapping_range(mapping, pgoff, n, pgoff,
+						  scratch, &start, &end);
+		if (end > start)
+			bitmap_clear(scratch, start, end - start);
+	}
 #else
-	unmap_mapping_range(mapping, v3_mem_idx_to_gpa(m, first),
+	unmap_mapping_range(mapping, (loff_t)pgoff << PAGE_SHIFT,
 			    (loff_t)n << PAGE_SHIFT, 1);
 #endif
 }

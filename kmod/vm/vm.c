@@ -240,6 +240,7 @@ bool v3_vm_failed(struct v3_vm *vm)
 {
 	return v3_vm_fault(vm);
 }
+V3_EXPORT_FOR_TESTS(v3_vm_failed);
 
 static bool v3_vm_budget_left(struct v3_vm *vm)
 {

@@ -208,11 +208,11 @@ void v3_mem_free_staged(struct page **staged, unsigned long n);
 int v3_mem_map_fd(struct v3_vm *vm);
 /*
  * Take write access away from user mappings of @n pages from page index
- * @first (each contiguous in guest-physical space); vm->map_lock held for
- * writing.  The next write through them faults (v3_dirty_map_write).
+ * @first; vm->map_lock held for writing.  The next write through them
+ * faults (v3_dirty_map_write).  @scratch: npages zeroed bits, left zeroed.
  */
 void v3_mem_map_protect(struct v3_vm *vm, unsigned long first,
-			unsigned long n);
+			unsigned long n, unsigned long *scratch);
 int v3_mem_map_init(void);
 void v3_mem_map_exit(void);
 

@@ -8,6 +8,7 @@
 #include <linux/kernel.h>
 #include <linux/string.h>
 #include <v3chkpt/format.h>
+#include "../kunit_export.h"
 #include "vmstate.h"
 
 /* Append "<name>." (or "<tag><i>.") to @path; -ENAMETOOLONG if it won't fit. */
@@ -97,6 +98,7 @@ int v3_state_save(struct v3_chkpt_ctx *ctx, const struct v3_state_desc *d,
 	/* the walk is shared with load; save writes nothing through p */
 	return walk(&w, d, (void *)state);
 }
+V3_EXPORT_FOR_TESTS(v3_state_save);
 
 static int check_uint(const struct v3_state_field *f, const u8 *p,
 		      const char *prefix, const char *path,
@@ -173,6 +175,7 @@ int v3_state_load(struct v3_chkpt_ctx *ctx, const struct v3_state_desc *d,
 
 	return walk(&w, d, state);
 }
+V3_EXPORT_FOR_TESTS(v3_state_load);
 
 static int digest_leaf(struct walk *w, const struct v3_state_field *f, u8 *p,
 		       const char *path)
@@ -188,6 +191,7 @@ void v3_state_digest(struct xxh64_state *st, const struct v3_state_desc *d,
 
 	walk(&w, d, (void *)state);
 }
+V3_EXPORT_FOR_TESTS(v3_state_digest);
 
 int v3_state_desc_valid(const struct v3_state_desc *d, bool whole)
 {
@@ -211,3 +215,4 @@ int v3_state_desc_valid(const struct v3_state_desc *d, bool whole)
 	}
 	return whole && end != d->size ? -EINVAL : 0;
 }
+V3_EXPORT_FOR_TESTS(v3_state_desc_valid);

@@ -60,7 +60,7 @@ static u64 harvest(struct kunit *test, struct v3_vm *vm, unsigned long *bits,
 	struct v3_dirty_stats s;
 
 	bitmap_zero(bits, vm->mem.npages);
-	KUNIT_ASSERT_EQ(test, v3_dirty_harvest(vm, bits, st ?: &s), 0);
+	KUNIT_ASSERT_EQ(test, v3_dirty_harvest(vm, NULL, bits, st ?: &s), 0);
 	KUNIT_EXPECT_EQ(test, (u64)bitmap_weight(bits, vm->mem.npages),
 			(st ?: &s)->dirty);
 	return (st ?: &s)->dirty;
@@ -112,13 +112,15 @@ static void oracle(struct kunit *test, u32 mode)
 	mirror = vzalloc(vm->mem.npages * PAGE_SIZE);
 	KUNIT_ASSERT_NOT_NULL(test, mirror);
 	prandom_seed_state(&w.rnd, mode);
+	t = kthread_run(vmm_writer_fn, &w, "kt-vmm-writer");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	/* start while everything writes, as a migration does */
+	KUNIT_ASSERT_EQ(test, v3_vm_run(vm), 0);
+	usleep_range(2000, 3000);
 	KUNIT_ASSERT_EQ(test, v3_dirty_start(vm, mode, NULL), 0);
 	/* round 0: everything, once tracking is on */
 	bitmap_fill(bits, vm->mem.npages);
 	copy_pages(vm, mirror, bits);
-	t = kthread_run(vmm_writer_fn, &w, "kt-vmm-writer");
-	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
-	KUNIT_ASSERT_EQ(test, v3_vm_run(vm), 0);
 	/* harvest while everything writes */
 	for (rounds = 0; rounds < 40; rounds++) {
 		reported += harvest(test, vm, bits, NULL);
@@ -141,7 +143,13 @@ static void oracle(struct kunit *test, u32 mode)
 	KUNIT_EXPECT_GT(test, w.writes, 100ULL);
 	kunit_info(test, "mode %u: %llu rounds, %llu pages reported, %llu VMM writes\n",
 		   mode, rounds, reported, w.writes);
+	/* a stop while the guest runs does not fault it */
+	KUNIT_ASSERT_EQ(test, v3_vm_run(vm), 0);
+	usleep_range(2000, 3000);
 	v3_dirty_stop(vm, NULL);
+	usleep_range(2000, 3000);
+	KUNIT_ASSERT_EQ(test, v3_vm_pause(vm), 0);
+	KUNIT_EXPECT_FALSE(test, v3_vm_failed(vm));
 	vfree(mirror);
 	KUNIT_EXPECT_EQ(test, v3_vm_destroy("kt-dirty-mirror"), 0);
 }
@@ -308,7 +316,7 @@ static void one_tracker_and_destroy(struct kunit *test)
 	struct v3_dirty_stats st;
 	int owner;
 
-	KUNIT_EXPECT_EQ(test, v3_dirty_harvest(vm, bits, &st), -ENOENT);
+	KUNIT_EXPECT_EQ(test, v3_dirty_harvest(vm, NULL, bits, &st), -ENOENT);
 	KUNIT_EXPECT_EQ(test, v3_dirty_start(vm, 0, NULL), -EINVAL);
 	KUNIT_EXPECT_EQ(test, v3_dirty_start(vm, 4, NULL), -EINVAL);
 	KUNIT_ASSERT_EQ(test, v3_dirty_start(vm, V3CHKPT_DIRTY_WP, &owner), 0);
@@ -320,7 +328,7 @@ static void one_tracker_and_destroy(struct kunit *test)
 	kref_get(&vm->ref);	/* as an open tracker fd holds it */
 	KUNIT_ASSERT_EQ(test, v3_vm_destroy("kt-dirty-one"), 0);
 	KUNIT_EXPECT_FALSE(test, v3_dirty_active(vm));
-	KUNIT_EXPECT_EQ(test, v3_dirty_harvest(vm, bits, &st), -ENODEV);
+	KUNIT_EXPECT_EQ(test, v3_dirty_harvest(vm, NULL, bits, &st), -ENODEV);
 	KUNIT_EXPECT_EQ(test, v3_dirty_start(vm, V3CHKPT_DIRTY_WP, NULL),
 			-ENODEV);
 	v3_dirty_stop(vm, &owner);
