@@ -5,6 +5,7 @@
  */
 #include <linux/delay.h>
 #include <linux/kthread.h>
+#include <linux/ktime.h>
 #include <linux/sched.h>
 #include <linux/string.h>
 #include <asm/processor-flags.h>
@@ -317,6 +318,22 @@ static bool vcpu_runnable(struct v3_vcpu *v)
 	return r || kthread_should_stop();
 }
 
+/*
+ * Auto-converge: a vCPU that ran @ran ns sleeps so that it keeps
+ * (100 - throttle)% of its time, at most 100 ms at a time.
+ */
+static void vcpu_throttle(struct v3_vcpu *v, u64 ran)
+{
+	u32 pct = READ_ONCE(v->vm->throttle);
+	u64 us;
+
+	if (!pct)
+		return;
+	us = min_t(u64, div_u64(ran * pct, (100 - pct) * NSEC_PER_USEC),
+		   100 * USEC_PER_MSEC);
+	usleep_range(us, us + us / 8 + 1);
+}
+
 int v3_vcpu_thread(void *data)
 {
 	struct v3_vcpu *v = data;
@@ -325,6 +342,7 @@ int v3_vcpu_thread(void *data)
 	while (!kthread_should_stop()) {
 		wait_event_interruptible(v->vm->run_wq, vcpu_runnable(v));
 		while (vcpu_claim_step(v)) {
+			u64 t0 = ktime_get_ns();
 			int ret = v3_workload_step(v);
 
 			if (ret) {
@@ -343,6 +361,7 @@ int v3_vcpu_thread(void *data)
 			}
 			/* A guest idles in HLT between ticks. */
 			usleep_range(pace, pace + pace / 4 + 1);
+			vcpu_throttle(v, ktime_get_ns() - t0);
 		}
 	}
 	return 0;

@@ -236,6 +236,15 @@ static int v3_vm_fault(struct v3_vm *vm)
 	return 0;
 }
 
+int v3_vm_set_throttle(struct v3_vm *vm, u32 pct)
+{
+	if (pct > 99)
+		return -EINVAL;
+	WRITE_ONCE(vm->throttle, pct);
+	return 0;
+}
+V3_EXPORT_FOR_TESTS(v3_vm_set_throttle);
+
 bool v3_vm_failed(struct v3_vm *vm)
 {
 	return v3_vm_fault(vm);

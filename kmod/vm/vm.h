@@ -146,6 +146,7 @@ struct v3_vm {
 	struct rw_semaphore map_lock;
 	struct mutex dirty_lock;	/* the harvester: start/harvest/stop */
 	struct v3_dirty __rcu *dirty;	/* the tracker, or NULL */
+	u32 throttle;			/* % of vCPU time taken away */
 	u32 ndevs;
 	struct v3_dev *devs;
 	struct v3_vcpu *vcpus;
@@ -161,6 +162,8 @@ void v3_vm_put(struct v3_vm *vm);
 /* Stop its vCPUs, unlist it and drop the list's reference. */
 int v3_vm_destroy(const char *name);
 void v3_vm_kill(struct v3_vm *vm);
+/* Take @pct % (0..99) of each vCPU's time away (auto-converge). */
+int v3_vm_set_throttle(struct v3_vm *vm, u32 pct);
 /* A vCPU faulted: the VM stays stopped until a load or destroy. */
 bool v3_vm_failed(struct v3_vm *vm);
 int v3_vm_run(struct v3_vm *vm);
