@@ -26,6 +26,9 @@
  *   whole (stale bits cleared, bytes after it untouched); a bitmap too
  *   small is ENOBUFS with frames set, a bad pointer EFAULT, and after
  *   either the next harvest returns every page.
+ * abi.load_and_late_writers_are_tracked: a load into a tracked VM reports
+ *   every frame; a mapping made after the start is tracked, for CPU
+ *   stores and for the kernel's (read(2) into it).
  * abi.destroyed_vm_enodev: a harvest after `vm destroy` is ENODEV.
  * abi.unprivileged_eperm: without CAP_SYS_ADMIN a start is EPERM, and so
  *   is a harvest on a tracker fd handed over; the owner loses nothing.
@@ -55,7 +58,7 @@
 #include "helpers.h"
 #include "kselftest_harness.h"
 
-#define KEY_PREFIX	"dty-"		/* no checkpoints are made */
+#define KEY_PREFIX	"dty-"		/* memory-store keys the tests create */
 #include "vm_helpers.h"
 
 #define PAGE		4096UL
@@ -605,6 +608,47 @@ TEST_F(abi, harvest_bitmap)
 	close(tfd);
 	munmap(ro, BITMAP_BYTES);
 	free(bm);
+	unmap_guest(p, mfd);
+}
+
+TEST_F_TIMEOUT(abi, load_and_late_writers_are_tracked, 300)
+{
+	struct v3chkpt_dirty_harvest h;
+	uint64_t bm[BITMAP_BYTES / 8];
+	int tfd, mfd, pfd[2];
+	uint8_t *p;
+
+	ASSERT_EQ(0, vm_step(self->fd, "abi", 20));
+	ASSERT_EQ(0, vm_save(self->fd, "abi", KEY_PREFIX "load", 0));
+	ASSERT_EQ(0, vm_step(self->fd, "abi", 20));
+	tfd = dirty_start(self->fd, "abi", V3CHKPT_DIRTY_AD);
+	ASSERT_LE(0, tfd);
+
+	/* a load rewrites all of guest memory: every frame is reported */
+	ASSERT_EQ(0, vm_load(self->fd, "abi", KEY_PREFIX "load", 0, NULL, NULL));
+	ASSERT_EQ(0, harvest(tfd, bm, sizeof(bm), &h));
+	EXPECT_EQ(VM_FRAMES, h.dirty);
+	EXPECT_EQ(VM_FRAMES, popcount(bm, VM_FRAMES));
+	ASSERT_EQ(0, harvest(tfd, bm, sizeof(bm), &h));
+	EXPECT_EQ(0, h.dirty);
+
+	/* a mapping made after the start, written by the CPU ... */
+	p = map_guest(self->fd, "abi", PROT_READ | PROT_WRITE, &mfd);
+	ASSERT_NE(MAP_FAILED, p);
+	write_marks(p, 9);
+	ASSERT_EQ(0, harvest(tfd, bm, sizeof(bm), &h));
+	EXPECT_EQ(NMARKS, h.dirty);
+	EXPECT_TRUE(only_marks(bm));
+	/* ... and by the kernel on the VMM's behalf (read(2) into it) */
+	ASSERT_EQ(0, pipe(pfd));
+	ASSERT_EQ(8, write(pfd[1], "12345678", 8));
+	ASSERT_EQ(8, read(pfd[0], p + 100 * PAGE + 16, 8));
+	ASSERT_EQ(0, harvest(tfd, bm, sizeof(bm), &h));
+	EXPECT_EQ(1, h.dirty);
+	EXPECT_TRUE(test_bit(bm, 100));
+	close(pfd[0]);
+	close(pfd[1]);
+	close(tfd);
 	unmap_guest(p, mfd);
 }
 
