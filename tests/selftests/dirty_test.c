@@ -24,8 +24,9 @@
  *   device or a memory fd) ENOTTY; none of them loses a page.
  * abi.harvest_bitmap: frames and dirty match the bitmap, which is written
  *   whole (stale bits cleared, bytes after it untouched); a bitmap too
- *   small is ENOBUFS with frames set, a bad pointer EFAULT, and after
- *   either the next harvest returns every page.
+ *   small is ENOBUFS with frames set, a bitmap or struct the kernel cannot
+ *   write EFAULT, and after either the next harvest returns every page; a
+ *   bitmap in guest memory works and its page is reported.
  * abi.load_and_late_writers_are_tracked: a load into a tracked VM reports
  *   every frame; a mapping made after the start is tracked, for CPU
  *   stores and for the kernel's (read(2) into it).
@@ -129,7 +130,7 @@ static void unmap_guest(uint8_t *p, int mfd)
 
 /* Frames the ABI tests write through a mapping (first, last, in between) */
 static const uint64_t marks[] = { 0, 1, 77, 4095, 4096, VM_FRAMES - 1 };
-#define NMARKS	(sizeof(marks) / sizeof(marks[0]))
+#define NMARKS	ARRAY_SIZE(marks)
 
 static void write_marks(uint8_t *p, uint8_t v)
 {
@@ -213,8 +214,9 @@ static void writer(int dev, const char *name, uint32_t vcpus, uint32_t ws,
 			       (r >> 24) % ws;
 		else
 			page = (r >> 8) % VM_FRAMES;
-		*(volatile uint64_t *)(p + page * PAGE +
-				       ((r >> 40) & (PAGE - 8))) = xorshift(&s);
+		__atomic_store_n((uint64_t *)(p + page * PAGE +
+					      ((r >> 40) & (PAGE - 8))),
+				 xorshift(&s), __ATOMIC_RELAXED);
 		if (!(++n & 63)) {
 			atomic_store(&st->writes, n);
 			usleep(50);	/* let the vCPUs and the harvester run */
@@ -296,8 +298,7 @@ TEST_F_TIMEOUT(mode, oracle, 600)
 
 	for (i = 0; i < VM_FRAMES; i++)
 		diff += !!memcmp(mirror + i * PAGE, guest + i * PAGE, PAGE);
-	TH_LOG("mode %u: %d rounds, %llu pages reported, %llu child writes, "
-	       "%llu exits, %llu entries scanned, %llu pages differ",
+	TH_LOG("mode %u: %d rounds, %llu pages reported, %llu child writes, %llu exits, %llu entries scanned, %llu pages differ",
 	       variant->mode, rounds, (unsigned long long)reported,
 	       (unsigned long long)writes, (unsigned long long)exits,
 	       (unsigned long long)scanned, (unsigned long long)diff);
@@ -509,7 +510,7 @@ TEST_F(abi, harvest_rules)
 	RESET_H();
 	h.flags = 1;
 	EXPECT_EQ(-EINVAL, ret_errno(ioctl(tfd, V3CHKPT_IOC_DIRTY_HARVEST, &h)));
-	for (i = 0; i < sizeof(out) / sizeof(out[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(out); i++) {
 		RESET_H();
 		*out[i] = 1;
 		EXPECT_EQ(-EINVAL, ret_errno(ioctl(tfd, V3CHKPT_IOC_DIRTY_HARVEST, &h)))
@@ -524,7 +525,7 @@ TEST_F(abi, harvest_rules)
 	RESET_H();
 	h.size = 1 << 20;
 	EXPECT_EQ(-E2BIG, ret_errno(ioctl(tfd, V3CHKPT_IOC_DIRTY_HARVEST, &h)));
-	for (i = 0; i < sizeof(bad_cmds) / sizeof(bad_cmds[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(bad_cmds); i++) {
 		RESET_H();
 		EXPECT_EQ(-ENOTTY, ret_errno(ioctl(tfd, bad_cmds[i], &h)))
 			TH_LOG("command %#lx", bad_cmds[i]);
@@ -552,7 +553,7 @@ TEST_F(abi, harvest_rules)
 TEST_F(abi, harvest_bitmap)
 {
 	uint64_t *bm, *ro;
-	struct v3chkpt_dirty_harvest h;
+	struct v3chkpt_dirty_harvest h, *ro_h;
 	uint8_t *p;
 	int tfd, mfd;
 	size_t i;
@@ -604,6 +605,28 @@ TEST_F(abi, harvest_bitmap)
 	ASSERT_EQ(0, harvest(tfd, bm, BITMAP_BYTES, &h));
 	EXPECT_EQ(NMARKS, h.dirty);
 	EXPECT_TRUE(only_marks(bm));
+
+	/* the struct itself read-only: EFAULT, and nothing lost either */
+	write_marks(p, 6);
+	ro_h = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, ro_h);
+	ro_h->size = sizeof(*ro_h);
+	ro_h->bitmap = (uintptr_t)bm;
+	ro_h->bitmap_bytes = BITMAP_BYTES;
+	ASSERT_EQ(0, mprotect(ro_h, PAGE, PROT_READ));
+	EXPECT_EQ(-EFAULT, ret_errno(ioctl(tfd, V3CHKPT_IOC_DIRTY_HARVEST, ro_h)));
+	munmap(ro_h, PAGE);
+	ASSERT_EQ(0, harvest(tfd, bm, BITMAP_BYTES, &h));
+	EXPECT_EQ(NMARKS, h.dirty);
+	EXPECT_TRUE(only_marks(bm));
+
+	/* a bitmap in guest memory: the kernel's write to it is tracked */
+	ASSERT_EQ(0, harvest(tfd, p + 200 * PAGE, BITMAP_BYTES, &h));
+	EXPECT_EQ(0, h.dirty);
+	ASSERT_EQ(0, harvest(tfd, bm, BITMAP_BYTES, &h));
+	EXPECT_EQ(1, h.dirty);
+	EXPECT_TRUE(test_bit(bm, 200));
 
 	close(tfd);
 	munmap(ro, BITMAP_BYTES);
