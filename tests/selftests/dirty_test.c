@@ -397,7 +397,7 @@ static int start_raw(int dev, void *d)
 	return r < 0 ? r : 0;
 }
 
-TEST_F(abi, start_rules)
+TEST_F_TIMEOUT(abi, start_rules, 300)
 {
 	struct {
 		struct v3chkpt_vm_dirty d;
@@ -468,7 +468,7 @@ TEST_F(abi, start_rules)
 	close(tfd);
 }
 
-TEST_F(abi, harvest_rules)
+TEST_F_TIMEOUT(abi, harvest_rules, 300)
 {
 	struct {
 		struct v3chkpt_dirty_harvest h;
@@ -550,7 +550,7 @@ TEST_F(abi, harvest_rules)
 	unmap_guest(p, mfd);
 }
 
-TEST_F(abi, harvest_bitmap)
+TEST_F_TIMEOUT(abi, harvest_bitmap, 300)
 {
 	uint64_t *bm, *ro;
 	struct v3chkpt_dirty_harvest h, *ro_h;
@@ -675,7 +675,7 @@ TEST_F_TIMEOUT(abi, load_and_late_writers_are_tracked, 300)
 	unmap_guest(p, mfd);
 }
 
-TEST_F(abi, destroyed_vm_enodev)
+TEST_F_TIMEOUT(abi, destroyed_vm_enodev, 300)
 {
 	struct v3chkpt_dirty_harvest h;
 	uint64_t bm[BITMAP_BYTES / 8];
@@ -723,7 +723,7 @@ static int unprivileged_checks(void *arg)
 	return 0;
 }
 
-TEST_F(abi, unprivileged_eperm)
+TEST_F_TIMEOUT(abi, unprivileged_eperm, 300)
 {
 	struct v3chkpt_dirty_harvest h;
 	struct unpriv *u;
@@ -761,7 +761,7 @@ static int steps_fine(int dev, const char *name)
 	return r ? r : e.state == V3CHKPT_VM_PAUSED && !e.error ? 0 : -EIO;
 }
 
-TEST_F(abi, close_stops_tracking)
+TEST_F_TIMEOUT(abi, close_stops_tracking, 300)
 {
 	int tfd, tfd2, mode;
 
@@ -785,7 +785,7 @@ TEST_F(abi, close_stops_tracking)
 	close(tfd);
 }
 
-TEST_F(abi, exit_stops_tracking)
+TEST_F_TIMEOUT(abi, exit_stops_tracking, 300)
 {
 	int pfd[2], status, tfd;
 	pid_t pid;
