@@ -101,7 +101,7 @@ $(BUILD)/vm_stream_test: tests/selftests/vm_stream_test.c tests/selftests/helper
 $(BUILD)/dirty_test: tests/selftests/dirty_test.c tests/selftests/helpers.h \
 		tests/selftests/vm_helpers.h $(KSFT_HDRS) include/uapi/linux/v3chkpt.h
 	$(CC) $(UCFLAGS) -Wno-sign-compare -Wno-unused-parameter -Wno-format-truncation \
-		-I$(BUILD)/ksft -static -o $@ tests/selftests/dirty_test.c
+		-I$(BUILD)/ksft -static -o $@ tests/selftests/dirty_test.c -lpthread
 
 $(BUILD)/store_test: tests/selftests/store_test.c tests/selftests/helpers.h \
 		tests/selftests/vm_helpers.h $(KSFT_HDRS) include/uapi/linux/v3chkpt.h

@@ -7,10 +7,12 @@
  *   write-heavy workload (device I/O every step, so the UART's INSB writes
  *   guest memory through the VMM) and a child process writing random words
  *   through its own mapping of guest memory, half of them into the vCPUs'
- *   working sets.  The parent copies all of guest memory through its own
- *   mapping into a mirror once the tracker runs, then copies each reported
- *   frame at every harvest; after the child is gone, a pause and a final
- *   harvest the mirror equals guest memory byte for byte.  A second
+ *   working sets, and a thread of the parent doing the same through a
+ *   mapping of the parent's.  The parent copies all of guest memory
+ *   through a read-only mapping into a mirror once the tracker runs, then
+ *   copies each reported frame at every harvest; after the writers are
+ *   gone, a pause and a final harvest the mirror equals guest memory byte
+ *   for byte.  A second
  *   harvest then is empty: reading through a mapping dirties nothing.
  * mode.tracking_leaves_the_guest_alone: a paused VM's digest is the same
  *   before the start, after harvests and after the stop; a tracked VM and
@@ -43,6 +45,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -181,10 +184,12 @@ FIXTURE_TEARDOWN(mode)
 	close(self->fd);
 }
 
-/* Shared with the writer child. */
+/* A writer's controls, in memory shared with the parent. */
 struct writer_state {
 	atomic_int stop;
 	atomic_ullong writes;
+	uint8_t *p;		/* the thread's mapping (the child maps its own) */
+	uint32_t vcpus, ws;
 };
 
 static uint64_t xorshift(uint64_t *s)
@@ -195,23 +200,16 @@ static uint64_t xorshift(uint64_t *s)
 	return *s;
 }
 
-/* The child: random words at random pages until told to stop. */
-static void writer(int dev, const char *name, uint32_t vcpus, uint32_t ws,
-		   struct writer_state *st)
+/* Random words at random pages of @p until told to stop. */
+static void write_loop(struct writer_state *st, uint8_t *p, uint64_t s)
 {
-	uint64_t s = 0x9e3779b97f4a7c15ULL ^ getpid(), n = 0, r, page;
-	uint8_t *p;
-	int mfd;
+	uint64_t n = 0, r, page;
 
-	prctl(PR_SET_PDEATHSIG, SIGKILL);	/* an ASSERT ends the parent */
-	p = map_guest(dev, name, PROT_READ | PROT_WRITE, &mfd);
-	if (p == MAP_FAILED)
-		_exit(2);
 	while (!atomic_load(&st->stop)) {
 		r = xorshift(&s);
 		if (r & 1)	/* a page of a vCPU's working set */
-			page = (r >> 8) % vcpus * (VM_FRAMES / vcpus) +
-			       (r >> 24) % ws;
+			page = (r >> 8) % st->vcpus * (VM_FRAMES / st->vcpus) +
+			       (r >> 24) % st->ws;
 		else
 			page = (r >> 8) % VM_FRAMES;
 		__atomic_store_n((uint64_t *)(p + page * PAGE +
@@ -223,7 +221,29 @@ static void writer(int dev, const char *name, uint32_t vcpus, uint32_t ws,
 		}
 	}
 	atomic_store(&st->writes, n);
+}
+
+/* The child process, through a mapping of its own. */
+static void writer_child(int dev, const char *name, struct writer_state *st)
+{
+	uint8_t *p;
+	int mfd;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);	/* an ASSERT ends the parent */
+	p = map_guest(dev, name, PROT_READ | PROT_WRITE, &mfd);
+	if (p == MAP_FAILED)
+		_exit(2);
+	write_loop(st, p, 0x9e3779b97f4a7c15ULL ^ getpid());
 	_exit(0);
+}
+
+/* A thread of the harvesting process itself: its mm is flushed too. */
+static void *writer_thread(void *arg)
+{
+	struct writer_state *st = arg;
+
+	write_loop(st, st->p, 0x2545f4914f6cdd1dULL);
+	return NULL;
 }
 
 /* Copy each frame set in @bm from @guest into @mirror. */
@@ -245,7 +265,8 @@ TEST_F_TIMEOUT(mode, oracle, 600)
 	struct writer_state *st;
 	uint64_t *bm, reported = 0, exits = 0, scanned = 0, writes, diff = 0, i;
 	uint8_t *guest, *mirror;
-	int tfd, mfd, r, status;
+	int tfd, mfd, tmfd, r, status;
+	pthread_t thread;
 	pid_t pid;
 
 	c.workload.write_pct = 80;
@@ -258,19 +279,29 @@ TEST_F_TIMEOUT(mode, oracle, 600)
 	mirror = malloc(VM_MIB * MIB);
 	bm = malloc(BITMAP_BYTES);
 	ASSERT_TRUE(mirror && bm);
-	st = mmap(NULL, sizeof(*st), PROT_READ | PROT_WRITE,
+	/* st[0]: the child's, st[1]: the thread's */
+	st = mmap(NULL, 2 * sizeof(*st), PROT_READ | PROT_WRITE,
 		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, st);
+	for (i = 0; i < 2; i++) {
+		st[i].vcpus = c.vcpus;
+		st[i].ws = c.workload.ws_pages;
+	}
+	st[1].p = map_guest(self->fd, "oracle", PROT_READ | PROT_WRITE, &tmfd);
+	ASSERT_NE(MAP_FAILED, st[1].p);
 	ASSERT_EQ(0, vm_run(self->fd, "oracle"));
 	ASSERT_LT(0, vm_wait_steps(self->fd, "oracle", 0));
 
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0)
-		writer(self->fd, "oracle", c.vcpus, c.workload.ws_pages, st);
-	for (i = 0; i < 6000 && !atomic_load(&st->writes); i++)
+		writer_child(self->fd, "oracle", &st[0]);
+	ASSERT_EQ(0, pthread_create(&thread, NULL, writer_thread, &st[1]));
+	for (i = 0; i < 6000 && !(atomic_load(&st[0].writes) &&
+				  atomic_load(&st[1].writes)); i++)
 		usleep(1000);
-	ASSERT_NE(0, atomic_load(&st->writes)) TH_LOG("the writer never wrote");
+	ASSERT_NE(0, atomic_load(&st[0].writes)) TH_LOG("the child never wrote");
+	ASSERT_NE(0, atomic_load(&st[1].writes)) TH_LOG("the thread never wrote");
 
 	tfd = dirty_start(self->fd, "oracle", variant->mode);
 	ASSERT_LE(0, tfd) TH_LOG("start: %s", strerror(-tfd));
@@ -287,10 +318,12 @@ TEST_F_TIMEOUT(mode, oracle, 600)
 		scanned += h.scanned;
 	}
 
-	atomic_store(&st->stop, 1);
+	atomic_store(&st[0].stop, 1);
+	atomic_store(&st[1].stop, 1);
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
-	writes = atomic_load(&st->writes);
+	ASSERT_EQ(0, pthread_join(thread, NULL));
+	writes = atomic_load(&st[0].writes);
 	ASSERT_EQ(0, vm_pause(self->fd, "oracle"));
 	ASSERT_EQ(0, harvest(tfd, bm, BITMAP_BYTES, &h));
 	copy_frames(mirror, guest, bm);
@@ -298,13 +331,16 @@ TEST_F_TIMEOUT(mode, oracle, 600)
 
 	for (i = 0; i < VM_FRAMES; i++)
 		diff += !!memcmp(mirror + i * PAGE, guest + i * PAGE, PAGE);
-	TH_LOG("mode %u: %d rounds, %llu pages reported, %llu child writes, %llu exits, %llu entries scanned, %llu pages differ",
+	TH_LOG("mode %u: %d rounds, %llu pages reported, %llu child writes, %llu thread writes, %llu exits, %llu entries scanned, %llu pages differ",
 	       variant->mode, rounds, (unsigned long long)reported,
-	       (unsigned long long)writes, (unsigned long long)exits,
+	       (unsigned long long)writes,
+	       (unsigned long long)atomic_load(&st[1].writes),
+	       (unsigned long long)exits,
 	       (unsigned long long)scanned, (unsigned long long)diff);
 	EXPECT_EQ(0, diff);
 	EXPECT_LT(0, reported);
 	EXPECT_LT(0, writes);
+	EXPECT_LT(0, atomic_load(&st[1].writes));
 	if (variant->mode == V3CHKPT_DIRTY_WP)
 		EXPECT_LT(0, exits);	/* the guest's writes hit protection */
 	if (variant->mode == V3CHKPT_DIRTY_AD)
@@ -316,7 +352,8 @@ TEST_F_TIMEOUT(mode, oracle, 600)
 	EXPECT_EQ(0, popcount(bm, VM_FRAMES));
 
 	close(tfd);
-	munmap(st, sizeof(*st));
+	unmap_guest(st[1].p, tmfd);
+	munmap(st, 2 * sizeof(*st));
 	free(bm);
 	free(mirror);
 	unmap_guest(guest, mfd);
