@@ -32,6 +32,8 @@
  * abi.load_and_late_writers_are_tracked: a load into a tracked VM reports
  *   every frame; a mapping made after the start is tracked, for CPU
  *   stores and for the kernel's (read(2) into it).
+ * abi.one_tracker_per_vm_sees_only_its_vm: two VMs tracked at once, each
+ *   tracker reporting writes through its own VM's mapping only.
  * abi.destroyed_vm_enodev: a harvest after `vm destroy` is ENODEV.
  * abi.unprivileged_eperm: without CAP_SYS_ADMIN a start is EPERM, and so
  *   is a harvest on a tracker fd handed over; the owner loses nothing.
@@ -710,6 +712,42 @@ TEST_F_TIMEOUT(abi, load_and_late_writers_are_tracked, 300)
 	close(pfd[1]);
 	close(tfd);
 	unmap_guest(p, mfd);
+}
+
+TEST_F_TIMEOUT(abi, one_tracker_per_vm_sees_only_its_vm, 300)
+{
+	struct v3chkpt_dirty_harvest h;
+	uint64_t bm[BITMAP_BYTES / 8];
+	int tfd, tfd2, mfd, mfd2;
+	uint8_t *p, *q;
+
+	ASSERT_EQ(0, vm_small(self->fd, "abi2"));
+	p = map_guest(self->fd, "abi", PROT_READ | PROT_WRITE, &mfd);
+	ASSERT_NE(MAP_FAILED, p);
+	q = map_guest(self->fd, "abi2", PROT_READ | PROT_WRITE, &mfd2);
+	ASSERT_NE(MAP_FAILED, q);
+	tfd = dirty_start(self->fd, "abi", V3CHKPT_DIRTY_WP);
+	ASSERT_LE(0, tfd);
+	write_marks(q, 1);
+	ASSERT_EQ(0, harvest(tfd, bm, sizeof(bm), &h));
+	EXPECT_EQ(0, h.dirty);
+	/* the other VM has a tracker of its own */
+	tfd2 = dirty_start(self->fd, "abi2", V3CHKPT_DIRTY_PML);
+	ASSERT_LE(0, tfd2);
+	write_marks(p, 2);
+	ASSERT_EQ(0, harvest(tfd2, bm, sizeof(bm), &h));
+	EXPECT_EQ(0, h.dirty);
+	ASSERT_EQ(0, harvest(tfd, bm, sizeof(bm), &h));
+	EXPECT_EQ(NMARKS, h.dirty);
+	EXPECT_TRUE(only_marks(bm));
+	write_marks(q, 3);
+	ASSERT_EQ(0, harvest(tfd2, bm, sizeof(bm), &h));
+	EXPECT_EQ(NMARKS, h.dirty);
+	EXPECT_TRUE(only_marks(bm));
+	close(tfd);
+	close(tfd2);
+	unmap_guest(p, mfd);
+	unmap_guest(q, mfd2);
 }
 
 TEST_F_TIMEOUT(abi, destroyed_vm_enodev, 300)
