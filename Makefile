@@ -37,7 +37,8 @@ tools: $(BUILD)/v3chkpt
 
 tests: tools $(BUILD)/codec_test $(BUILD)/slurp_test $(BUILD)/v3chkpt_test $(BUILD)/vm_test $(BUILD)/store_test $(BUILD)/vm_stream_test \
 	$(BUILD)/fuzz_reader $(BUILD)/compat32_test $(OLD_STREAMS) \
-	$(BUILD)/race_test $(BUILD)/vm_mutate $(BUILD)/hostile_run $(BUILD)/failnth_test
+	$(BUILD)/race_test $(BUILD)/vm_mutate $(BUILD)/hostile_run $(BUILD)/failnth_test \
+	$(BUILD)/dirty_test
 
 # Static, so they run in the busybox initramfs as they are.
 $(BUILD)/v3chkpt: $(CLI_SRCS) userspace/cli.h include/v3chkpt/*.h include/uapi/linux/v3chkpt.h
@@ -97,6 +98,11 @@ $(BUILD)/vm_stream_test: tests/selftests/vm_stream_test.c tests/selftests/helper
 		tests/selftests/vm_helpers.h $(KSFT_HDRS) $(CODEC) include/uapi/linux/v3chkpt.h
 	$(CC) $(UCFLAGS) -Wno-sign-compare -Wno-unused-parameter -Wno-format-truncation \
 		-I$(BUILD)/ksft -static -o $@ tests/selftests/vm_stream_test.c $(CODEC) $(ULDLIBS)
+
+$(BUILD)/dirty_test: tests/selftests/dirty_test.c tests/selftests/helpers.h \
+		tests/selftests/vm_helpers.h $(KSFT_HDRS) include/uapi/linux/v3chkpt.h
+	$(CC) $(UCFLAGS) -Wno-sign-compare -Wno-unused-parameter -Wno-format-truncation \
+		-I$(BUILD)/ksft -static -o $@ tests/selftests/dirty_test.c -lpthread
 
 $(BUILD)/store_test: tests/selftests/store_test.c tests/selftests/helpers.h \
 		tests/selftests/vm_helpers.h $(KSFT_HDRS) include/uapi/linux/v3chkpt.h

@@ -21,6 +21,16 @@ static u64 dirty_frames(const struct v3_mem *m)
 	return (V3_MEM_HIGH_BASE >> PAGE_SHIFT) + m->npages - m->low_pages;
 }
 
+/* The struct back to the caller, as long as the caller's version. */
+static int harvest_copy_out(struct v3_ucmd *ucmd)
+{
+	if (copy_to_user(ucmd->ubuffer, ucmd->cmd,
+			 min_t(u32, ucmd->user_size,
+			       sizeof(struct v3chkpt_dirty_harvest))))
+		return -EFAULT;
+	return 0;
+}
+
 static int dirty_ioc_harvest(struct v3_ucmd *ucmd)
 {
 	struct v3chkpt_dirty_harvest *h = ucmd->cmd;
@@ -37,13 +47,8 @@ static int dirty_ioc_harvest(struct v3_ucmd *ucmd)
 	    h->scanned || !v3_zeroed(h->reserved, 2))
 		return -EINVAL;
 	h->frames = nframes;
-	if (h->bitmap_bytes < bytes) {
-		/* nothing harvested; the caller learns the size it needs */
-		if (copy_to_user(ucmd->ubuffer, h, min_t(u32, ucmd->user_size,
-							 sizeof(*h))))
-			return -EFAULT;
-		return -ENOBUFS;
-	}
+	if (h->bitmap_bytes < bytes)	/* nothing harvested */
+		return harvest_copy_out(ucmd) ?: -ENOBUFS;
 	/* everything that can fail before the harvest takes pages out */
 	pages = kvcalloc(BITS_TO_LONGS(m->npages), sizeof(long),
 			 GFP_KERNEL_ACCOUNT);
@@ -61,8 +66,7 @@ static int dirty_ioc_harvest(struct v3_ucmd *ucmd)
 	h->exits = st.exits;
 	h->scanned = st.scanned;
 	if (copy_to_user(u64_to_user_ptr(h->bitmap), frames, bytes) ||
-	    copy_to_user(ucmd->ubuffer, h, min_t(u32, ucmd->user_size,
-						 sizeof(*h)))) {
+	    harvest_copy_out(ucmd)) {
 		/* the caller never saw them: the next harvest returns them */
 		for_each_set_bit(i, pages, m->npages)
 			v3_mark_page_dirty(vm, i);

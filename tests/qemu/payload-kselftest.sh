@@ -25,6 +25,10 @@ tap $? "store_test ran to completion (exit $rc)"
 rc=$?
 [ $rc -le 1 ]
 tap $? "vm_stream_test ran to completion (exit $rc)"
+/dirty_test
+rc=$?
+[ $rc -le 1 ]
+tap $? "dirty_test ran to completion (exit $rc)"
 /compat32_test
 [ $? -le 1 ]
 tap $? "compat32_test ran to completion"

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #include <linux/v3chkpt.h>
 
@@ -119,6 +120,49 @@ static int vm_roundtrip(int dev)
 	return ok;
 }
 
+/* The dirty tracker: start, a write through a mapping, harvests. */
+static int dirty_roundtrip(int dev)
+{
+	struct v3chkpt_vm_create c = { .size = sizeof(c), .name = "c32dirty" };
+	struct v3chkpt_vm_map m = { .size = sizeof(m), .name = "c32dirty" };
+	struct v3chkpt_vm_dirty d = {
+		.size = sizeof(d), .name = "c32dirty", .mode = V3CHKPT_DIRTY_WP,
+	};
+	static uint64_t bm[2048 / 8];	/* 16384 frames */
+	struct v3chkpt_dirty_harvest h = {
+		.size = sizeof(h), .bitmap = (uintptr_t)bm,
+		.bitmap_bytes = sizeof(bm) - 8,
+	};
+	int mfd, tfd, ok = 0;
+	uint8_t *p;
+
+	c.config.mem_bytes = 64 << 20;
+	c.config.vcpus = 1;
+	if (ioctl(dev, V3CHKPT_IOC_VM_CREATE, &c))
+		return 0;
+	mfd = ioctl(dev, V3CHKPT_IOC_VM_MAP, &m);
+	p = mfd < 0 ? MAP_FAILED : mmap(NULL, 64 << 20, PROT_READ | PROT_WRITE,
+					MAP_SHARED, mfd, 0);
+	tfd = ioctl(dev, V3CHKPT_IOC_VM_DIRTY, &d);
+	if (p != MAP_FAILED && tfd >= 0) {
+		p[300 * 4096 + 5] = 1;
+		ok = ioctl(tfd, V3CHKPT_IOC_DIRTY_HARVEST, &h) < 0 &&
+		     errno == ENOBUFS && h.frames == 16384;
+		h.frames = 0;
+		h.bitmap_bytes = sizeof(bm);
+		ok = ok && !ioctl(tfd, V3CHKPT_IOC_DIRTY_HARVEST, &h) &&
+		     h.dirty == 1 && bm[300 / 64] == 1ULL << (300 % 64);
+	}
+	if (p != MAP_FAILED)
+		munmap(p, 64 << 20);
+	if (tfd >= 0)
+		close(tfd);
+	if (mfd >= 0)
+		close(mfd);
+	vm_ctl(dev, "c32dirty", V3CHKPT_VM_OP_DESTROY, 0);
+	return ok;
+}
+
 int main(void)
 {
 	struct v3chkpt_version v = { .size = sizeof(v) };
@@ -157,6 +201,7 @@ int main(void)
 	tap(!ioctl(dev, V3CHKPT_IOC_MEM_LIST, &l) && l.count >= 1 &&
 	    !ioctl(dev, V3CHKPT_IOC_MEM_DELETE, &d), "list_and_delete");
 	tap(vm_roundtrip(dev), "vm_create_step_save_load_digest_through_compat_ioctl");
+	tap(dirty_roundtrip(dev), "dirty_tracker_start_and_harvest_through_compat_ioctl");
 	close(dev);
 	return failed ? 1 : 0;
 }
