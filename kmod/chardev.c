@@ -168,13 +168,7 @@ static const struct v3_ioctl_op v3_dev_ops[] = {
 static long v3_dev_ioctl(struct file *file, unsigned int cmd,
 			 unsigned long arg)
 {
-	const struct v3_ioctl_op *op = v3_ioctl_find(v3_dev_ops, cmd);
-
-	if (!op)
-		return -ENOTTY;
-	if (!op->anyone && !capable(CAP_SYS_ADMIN))
-		return -EPERM;
-	return v3_ioctl_call(op, NULL, arg);
+	return v3_ioctl_dispatch(v3_dev_ops, NULL, cmd, arg);
 }
 
 static const struct file_operations v3_dev_fops = {

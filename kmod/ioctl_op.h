@@ -10,6 +10,7 @@
 #define _V3CHKPT_IOCTL_OP_H
 
 #include <linux/build_bug.h>
+#include <linux/capability.h>
 #include <linux/nospec.h>
 #include <linux/stddef.h>
 #include <uapi/linux/v3chkpt.h>
@@ -108,5 +109,24 @@ static inline long v3_ioctl_call(const struct v3_ioctl_op *op, void *priv,
 	ucmd.cmd = &buf;
 	return op->execute(&ucmd);
 }
+
+/*
+ * The whole of an fd's ioctl: find the row (-ENOTTY), check the caller's
+ * capability at every call (an fd may be handed to anyone; -EPERM), run.
+ */
+static inline long __v3_ioctl_dispatch(const struct v3_ioctl_op *ops,
+				       unsigned int n, void *priv,
+				       unsigned int cmd, unsigned long arg)
+{
+	const struct v3_ioctl_op *op = __v3_ioctl_find(ops, n, cmd);
+
+	if (!op)
+		return -ENOTTY;
+	if (!op->anyone && !capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	return v3_ioctl_call(op, priv, arg);
+}
+#define v3_ioctl_dispatch(_ops, _priv, _cmd, _arg)			\
+	__v3_ioctl_dispatch(_ops, ARRAY_SIZE(_ops), _priv, _cmd, _arg)
 
 #endif /* _V3CHKPT_IOCTL_OP_H */

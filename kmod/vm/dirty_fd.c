@@ -90,14 +90,7 @@ static const struct v3_ioctl_op v3_dirty_ops[] = {
 static long dirty_ioctl(struct file *file, unsigned int cmd,
 			unsigned long arg)
 {
-	const struct v3_ioctl_op *op = v3_ioctl_find(v3_dirty_ops, cmd);
-
-	if (!op)
-		return -ENOTTY;
-	/* At every call: the fd may have been handed to anyone. */
-	if (!capable(CAP_SYS_ADMIN))
-		return -EPERM;
-	return v3_ioctl_call(op, file, arg);
+	return v3_ioctl_dispatch(v3_dirty_ops, file, cmd, arg);
 }
 
 static int dirty_release(struct inode *inode, struct file *file)
