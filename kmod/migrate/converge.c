@@ -2,7 +2,7 @@
 /*
  * Convergence of a pre-copy migration: switch over when what is left fits
  * the downtime target at the measured bandwidth (as QEMU does); when the
- * guest dirties at least as fast as the link carries for stall_rounds
+ * guest dirties more than half of what a round sent, for stall_rounds
  * rounds in a row, throttle its vCPUs (20%, then +10% per stall, as QEMU's
  * auto-converge) or abort; never exceed the round and time caps.
  */
@@ -20,6 +20,7 @@ void v3_conv_defaults(struct v3_conv_policy *p)
 		.max_rounds = 64,
 		.max_time_ns = 600 * NSEC_PER_SEC,
 		.on_stall = V3_STALL_THROTTLE,
+		.stall_pct = 50,
 		.stall_rounds = 3,
 		.throttle_first = 20,
 		.throttle_step = 10,
@@ -63,7 +64,8 @@ enum v3_conv_next v3_conv_round(struct v3_conv *c,
 		return V3_CONV_ABORT_TIME;
 	if (p->max_rounds && c->rounds >= p->max_rounds)
 		return V3_CONV_ABORT_ROUNDS;
-	if (c->dirty_rate < c->bw) {
+	/* the rates cannot tell: a round resends at most all of memory */
+	if (dirtied * 100 <= sent * p->stall_pct) {
 		c->stalled = 0;
 		return V3_CONV_ROUND;
 	}
