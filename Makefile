@@ -119,9 +119,10 @@ $(BUILD)/race_test: tests/selftests/race_test.c tests/selftests/helpers.h \
 	@mkdir -p $(BUILD)
 	$(CC) $(UCFLAGS) -Wno-format-truncation -static -o $@ tests/selftests/race_test.c
 
-$(BUILD)/bench: tests/bench/bench.c include/uapi/linux/v3chkpt.h
+$(BUILD)/bench: tests/bench/bench.c tests/bench/dirty.c tests/bench/dirty.h \
+		include/uapi/linux/v3chkpt.h
 	@mkdir -p $(BUILD)
-	$(CC) $(UCFLAGS) -static -o $@ tests/bench/bench.c $(ULDLIBS)
+	$(CC) $(UCFLAGS) -static -o $@ tests/bench/bench.c tests/bench/dirty.c $(ULDLIBS)
 
 # 32-bit, to exercise compat_ioctl on the 64-bit kernel.
 $(BUILD)/compat32_test: tests/selftests/compat32_test.c include/uapi/linux/v3chkpt.h

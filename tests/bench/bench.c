@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 #include <linux/v3chkpt.h>
+#include "dirty.h"
 
 static size_t size = 128 << 20;
 static int runs = 3;
@@ -335,6 +336,14 @@ int main(int argc, char **argv)
 
 	if (argc > 1)
 		size = strtoull(argv[1], NULL, 0) << 20;
+	if (argc > 2 && !strcmp(argv[2], "dirty")) {
+		/* only the dirty-tracking figures (tests/bench/dirty.c) */
+		dev = open(V3CHKPT_DEVICE, O_RDWR);
+		if (dev < 0)
+			die("open " V3CHKPT_DEVICE);
+		dirty_bench(dev);
+		return 0;
+	}
 	src = malloc(size);
 	dst = malloc(size);
 	if (!src || !dst)
@@ -391,5 +400,9 @@ int main(int argc, char **argv)
 	printf("%-34s %10.0f %10.2f %10.2f\n", "VM load from dir store", dl, dl / mc, dl / fw);
 	printf("%-34s %10.0f %10s %10s\n", "baseline: raw TCP, loopback", tcp, "", "/tcp");
 	printf("%-34s %10.0f %10.2f %10.2f\n", "VM save -> load over net store", vn, vn / mc, vn / tcp);
+	fflush(stdout);
+	free(src);
+	free(dst);
+	dirty_bench(dev);
 	return 0;
 }

@@ -36,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -724,6 +725,183 @@ static int run_net_load_create(int fn, char *errmsg)
 #define check_net_load		check_load_into_dst
 #define check_net_load_create	check_load_create
 
+/* ---- dirty tracking: the tracker's start, and one harvest ---- */
+
+#define VM_PAGES	(VM_MIB * MIB / 4096)
+#define WS_PAGES	16	/* src's working set: pages 0..15 */
+#define MAPPED_PAGES	64	/* written through a mapping, spread out */
+#define PROBE_STEPS	40	/* writes every page of the working set */
+
+static int trk = -1;		/* the tracker fd a run started */
+static uint64_t dbits[VM_PAGES / 64];
+static struct v3chkpt_dirty_harvest dh;
+
+/* Which mode the walk starts: the probe after it uses the same. */
+static uint32_t start_mode;
+
+static int dirty_start(int fn, uint32_t mode)
+{
+	int r;
+
+	start_mode = mode;
+	r = ARMED(fn, &consumed, vm_dirty(dev, "src", mode));
+	if (r < 0)
+		return r;
+	trk = r;
+	return 0;
+}
+
+static int run_dirty_wp(int fn, char *errmsg)
+{
+	(void)errmsg;
+	return dirty_start(fn, V3CHKPT_DIRTY_WP);
+}
+
+static int run_dirty_ad(int fn, char *errmsg)
+{
+	(void)errmsg;
+	return dirty_start(fn, V3CHKPT_DIRTY_AD);
+}
+
+static int run_dirty_pml(int fn, char *errmsg)
+{
+	(void)errmsg;
+	return dirty_start(fn, V3CHKPT_DIRTY_PML);
+}
+
+/*
+ * src steps on without a fault (a write-protected leaf left without a
+ * tracker would fail its vCPU), then goes back to its state.
+ */
+static void src_steps_and_restore(void)
+{
+	struct v3chkpt_vm_entry e;
+	int r = vm_step(dev, "src", PROBE_STEPS);
+
+	if (r)
+		FAIL("src cannot step on: %d", r);
+	r = vm_entry(dev, "src", &e);
+	if (r || e.state == V3CHKPT_VM_FAILED)
+		FAIL("src after its steps: state %u, error %d (%d)", e.state,
+		     e.error, r);
+	r = vm_load(dev, "src", "fn-src", 0, NULL, NULL);
+	if (r)
+		FAIL("cannot restore src (%d)", r);
+}
+
+static void check_dirty_start(int ret)
+{
+	int fd;
+
+	if (!ret) {
+		close(trk);
+		trk = -1;
+	} else if (!vm_is("src", &d_src, NULL)) {
+		FAIL("a failed tracker start changed src");
+	}
+	/* untracked: a start succeeds (not EBUSY), and its close stops it */
+	fd = vm_dirty(dev, "src", start_mode);
+	if (fd < 0)
+		FAIL("a tracker start after it: %d", fd);
+	else
+		close(fd);
+	src_steps_and_restore();
+}
+
+static bool mapped_page(unsigned long i)
+{
+	return i % (VM_PAGES / MAPPED_PAGES) == 7;
+}
+
+/*
+ * Start a tracker, dirty src's working set (steps) and MAPPED_PAGES pages
+ * through a mapping, then harvest once with fail-nth armed.
+ */
+static int run_harvest(int fn, uint32_t mode)
+{
+	uint64_t *p;
+	unsigned long i;
+	int map;
+
+	trk = vm_dirty(dev, "src", mode);
+	if (trk < 0) {
+		printf("cannot start a tracker: %d\n", trk);
+		exit(2);
+	}
+	map = vm_map(dev, "src");
+	if (map < 0 || vm_step(dev, "src", PROBE_STEPS)) {
+		printf("cannot map or step src: %d\n", map);
+		exit(2);
+	}
+	p = mmap(NULL, VM_PAGES * 4096, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 map, 0);
+	close(map);
+	if (p == MAP_FAILED) {
+		printf("cannot mmap src: %s\n", strerror(errno));
+		exit(2);
+	}
+	for (i = 0; i < VM_PAGES; i++)
+		if (mapped_page(i))
+			p[i * 512 + 3] ^= 1;
+	munmap(p, VM_PAGES * 4096);
+	memset(dbits, 0, sizeof(dbits));
+	return ARMED(fn, &consumed, dirty_harvest(trk, dbits, sizeof(dbits),
+						  &dh));
+}
+
+static int run_harvest_wp(int fn, char *errmsg)
+{
+	(void)errmsg;
+	return run_harvest(fn, V3CHKPT_DIRTY_WP);
+}
+
+static int run_harvest_ad(int fn, char *errmsg)
+{
+	(void)errmsg;
+	return run_harvest(fn, V3CHKPT_DIRTY_AD);
+}
+
+static int run_harvest_pml(int fn, char *errmsg)
+{
+	(void)errmsg;
+	return run_harvest(fn, V3CHKPT_DIRTY_PML);
+}
+
+/*
+ * Nothing lost: the harvest that worked (this one, or the next after a
+ * failed one) returns exactly the working set and the mapped pages.
+ */
+static void check_harvest(int ret)
+{
+	unsigned long i, n = 0, want = 0;
+	int r;
+
+	if (ret) {
+		memset(dbits, 0, sizeof(dbits));
+		r = dirty_harvest(trk, dbits, sizeof(dbits), &dh);
+		if (r)
+			FAIL("the harvest after a failed one: %d", r);
+	}
+	for (i = 0; i < VM_PAGES; i++) {
+		bool set = dbits[i / 64] >> (i % 64) & 1;
+		bool dirtied = i < WS_PAGES || mapped_page(i);
+
+		n += set;
+		want += dirtied;
+		if (set != dirtied)
+			FAIL("page %lu: %s", i, set ? "harvested, never written" :
+			     "written, not harvested");
+	}
+	if (dh.dirty != n || n != want)
+		FAIL("harvested %lu pages (dirty %llu), written %lu", n,
+		     (unsigned long long)dh.dirty, want);
+	close(trk);
+	trk = -1;
+	r = vm_load(dev, "src", "fn-src", 0, NULL, NULL);
+	if (r)
+		FAIL("cannot restore src (%d)", r);
+}
+
 /* tmpfs reports a failed inode or page allocation as ENOSPC (shmem). */
 static const int dir_errnos[] = { ENOSPC, 0 };
 
@@ -769,6 +947,18 @@ static const struct op ops[] = {
 	   check_net_load, net_errnos),
 	OP_NOMEM("net-load-create", "net load --create (listen)", run_net_load_create,
 	   check_net_load_create, net_errnos),
+	OP("dirty-wp", "dirty tracker start, wp", run_dirty_wp,
+	   check_dirty_start, NULL),
+	OP("dirty-ad", "dirty tracker start, ad", run_dirty_ad,
+	   check_dirty_start, NULL),
+	OP("dirty-pml", "dirty tracker start, pml", run_dirty_pml,
+	   check_dirty_start, NULL),
+	OP("harvest-wp", "dirty harvest, wp", run_harvest_wp, check_harvest,
+	   NULL),
+	OP("harvest-ad", "dirty harvest, ad", run_harvest_ad, check_harvest,
+	   NULL),
+	OP("harvest-pml", "dirty harvest, pml", run_harvest_pml, check_harvest,
+	   NULL),
 };
 
 /* ---- the world the walks run in ---- */

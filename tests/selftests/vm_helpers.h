@@ -155,6 +155,30 @@ static inline int vm_map(int dev, const char *name)
 	return ret_errno(ioctl(dev, V3CHKPT_IOC_VM_MAP, &m));
 }
 
+/* Start @name's dirty tracker in @mode: the tracker fd. */
+static inline int vm_dirty(int dev, const char *name, uint32_t mode)
+{
+	struct v3chkpt_vm_dirty d = { .size = sizeof(d), .mode = mode };
+
+	snprintf(d.name, sizeof(d.name), "%s", name);
+	return ret_errno(ioctl(dev, V3CHKPT_IOC_VM_DIRTY, &d));
+}
+
+/* Harvest tracker @fd into @bitmap (@bytes long); @h gets the figures. */
+static inline int dirty_harvest(int fd, void *bitmap, uint64_t bytes,
+				struct v3chkpt_dirty_harvest *h)
+{
+	struct v3chkpt_dirty_harvest x = {
+		.size = sizeof(x), .bitmap = (uintptr_t)bitmap,
+		.bitmap_bytes = bytes,
+	};
+	int r = ret_errno(ioctl(fd, V3CHKPT_IOC_DIRTY_HARVEST, &x));
+
+	if (h)
+		*h = x;
+	return r;
+}
+
 /* Wait (up to 60 s) until @name has run more than @above steps: its count. */
 static inline int64_t vm_wait_steps(int dev, const char *name, uint64_t above)
 {
