@@ -292,7 +292,7 @@ static void failures_roll_back(struct kunit *test)
 	/* a guest that was paused before stays paused */
 	w = world(test, 10 * MB);
 	w->s.running = false;
-	w->s.fail_round = 2;	/* the final round's ack */
+	w->s.fail_round = 1;	/* nothing dirtied: round 1 is the final */
 	KUNIT_EXPECT_EQ(test, v3_mig_run(&w->m), -EPIPE);
 	KUNIT_EXPECT_FALSE(test, w->s.resumed);
 	KUNIT_EXPECT_FALSE(test, w->s.running);
