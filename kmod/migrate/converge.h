@@ -24,8 +24,8 @@ struct v3_conv_policy {
 	u64 max_time_ns;	/* the whole migration, then abort */
 	u64 max_bw;		/* bytes/s cap, 0: none */
 	enum v3_conv_stall on_stall;
-	u32 stall_pct;		/* a round dirtying more than this % of
-				 * what it sent stalls (50, as QEMU) */
+	/* a round dirtying more than this % of what it sent stalls (50) */
+	u32 stall_pct;
 	u32 stall_rounds;	/* stalls in a row before acting (3) */
 	u32 throttle_first;	/* % of vCPU time taken away first (20) */
 	u32 throttle_step;	/* and added per stalled round after (10) */
