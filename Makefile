@@ -15,9 +15,9 @@ KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
 BUILD ?= build
 CC ?= gcc
 UCFLAGS := -O2 -g -Wall -Wextra -Werror -Iinclude -Iinclude/uapi -D_GNU_SOURCE
-ULDLIBS := -lxxhash
+ULDLIBS := -lxxhash -llz4
 # Built for the kernel and for userspace alike (kmod/format/).
-CODEC := kmod/format/codec.c
+CODEC := kmod/format/codec.c kmod/format/batch.c
 DIRFMT := kmod/format/dir_manifest.c
 
 CLI_SRCS := userspace/v3chkpt.c userspace/msg.c userspace/target.c userspace/inspect.c userspace/inspect_dir.c \
@@ -35,7 +35,7 @@ module:
 
 tools: $(BUILD)/v3chkpt
 
-tests: tools $(BUILD)/codec_test $(BUILD)/slurp_test $(BUILD)/v3chkpt_test $(BUILD)/vm_test $(BUILD)/store_test $(BUILD)/vm_stream_test \
+tests: tools $(BUILD)/codec_test $(BUILD)/live_test $(BUILD)/slurp_test $(BUILD)/v3chkpt_test $(BUILD)/vm_test $(BUILD)/store_test $(BUILD)/vm_stream_test \
 	$(BUILD)/fuzz_reader $(BUILD)/compat32_test $(OLD_STREAMS) \
 	$(BUILD)/race_test $(BUILD)/vm_mutate $(BUILD)/hostile_run $(BUILD)/failnth_test
 
@@ -48,6 +48,11 @@ $(BUILD)/codec_test: tests/userspace/codec_test.c $(CODEC) $(DIRFMT) include/v3c
 	@mkdir -p $(BUILD)
 	$(CC) $(UCFLAGS) -fsanitize=address,undefined -o $@ tests/userspace/codec_test.c $(CODEC) \
 		$(DIRFMT) $(ULDLIBS)
+
+$(BUILD)/live_test: tests/userspace/live_test.c $(CODEC) include/v3chkpt/*.h
+	@mkdir -p $(BUILD)
+	$(CC) $(UCFLAGS) -fsanitize=address,undefined -o $@ tests/userspace/live_test.c $(CODEC) \
+		$(ULDLIBS)
 
 $(BUILD)/slurp_test: tests/userspace/slurp_test.c userspace/slurp.c userspace/cli.h
 	@mkdir -p $(BUILD)
