@@ -24,6 +24,8 @@ CLI_SRCS := userspace/v3chkpt.c userspace/msg.c userspace/target.c userspace/ins
 	userspace/vm_cli.c userspace/vm_dirty.c userspace/slurp.c $(CODEC) $(DIRFMT)
 # Checkpoints of earlier releases (tests/data), unpacked for the guests.
 OLD_STREAMS := $(patsubst tests/data/%.xz,$(BUILD)/data/%,$(wildcard tests/data/*.v3c.xz))
+# Format 1.1 streams with sections, for the kernel's loader (old_streams_test.sh).
+LIVE_STREAMS := $(BUILD)/data/live-1.1.v3c $(BUILD)/data/live-1.1-optional.v3c
 KSFT_HDRS := $(BUILD)/ksft/kselftest_harness.h $(BUILD)/ksft/kselftest.h
 
 .PHONY: all module tools tests setup demo check bench checkpatch clean
@@ -36,7 +38,7 @@ module:
 tools: $(BUILD)/v3chkpt
 
 tests: tools $(BUILD)/codec_test $(BUILD)/live_test $(BUILD)/slurp_test $(BUILD)/v3chkpt_test $(BUILD)/vm_test $(BUILD)/store_test $(BUILD)/vm_stream_test \
-	$(BUILD)/fuzz_reader $(BUILD)/compat32_test $(OLD_STREAMS) \
+	$(BUILD)/fuzz_reader $(BUILD)/compat32_test $(OLD_STREAMS) $(LIVE_STREAMS) \
 	$(BUILD)/race_test $(BUILD)/vm_mutate $(BUILD)/hostile_run $(BUILD)/failnth_test
 
 # Static, so they run in the busybox initramfs as they are.
@@ -130,6 +132,14 @@ $(BUILD)/compat32_test: tests/selftests/compat32_test.c include/uapi/linux/v3chk
 $(BUILD)/data/%: tests/data/%.xz
 	@mkdir -p $(BUILD)/data
 	xz -dc $< > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/data/live-1.1.v3c: $(BUILD)/live_test
+	@mkdir -p $(BUILD)/data
+	$(BUILD)/live_test --write-seed $@
+
+$(BUILD)/data/live-1.1-optional.v3c: $(BUILD)/live_test
+	@mkdir -p $(BUILD)/data
+	$(BUILD)/live_test --write-optional $@
 
 setup:
 	bash scripts/setup.sh

@@ -7,7 +7,8 @@
  * refused with the errno docs/FORMAT.md gives.  Output is TAP.
  *
  * live_test --write-seed FILE writes a stream with sections and batches
- * for the fuzzer's corpus (tests/run.sh).
+ * for the fuzzer's corpus (tests/run.sh) and the kernel's loader;
+ * --write-optional FILE the same with every section optional.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -312,8 +313,12 @@ static int test_builder_misuse(void)
 static const u64 small_gpa[] = { 0x100000, 0x101000, 0x140000 };
 static const int small_kind[] = { 1, 0, 1 };
 
-/* Two sections interleaved with each other and with a context. */
-static void build_live_stream(struct mem *m, bool with_batches)
+/*
+ * Two sections interleaved with each other and with a context; the "ram"
+ * one is mandatory unless @all_optional.
+ */
+static void build_live_stream(struct mem *m, bool with_batches,
+			      bool all_optional)
 {
 	struct v3c_batch_builder b;
 	unsigned int n = make_mix();
@@ -324,7 +329,7 @@ static void build_live_stream(struct mem *m, bool with_batches)
 	v3c_writer_blob_begin(&w, "config", 3);
 	v3c_writer_data(&w, "abc", 3);
 	v3c_writer_ctx_end(&w);
-	v3c_writer_section_start(&w, 7, "ram", 0, 1, false);
+	v3c_writer_section_start(&w, 7, "ram", 0, 1, all_optional);
 	v3c_writer_section_start(&w, 3, "tmem pool", 2, 4, true);
 	/* small: one raw page in all, so the fuzzer's seed stays < 8 KiB */
 	len = build(mix_gpa, mix_kind, with_batches ? n : 3, true, &b);
@@ -348,7 +353,7 @@ static int test_section_roundtrip(void)
 	static u8 data[V3C_BATCH_MAX_BYTES];
 	struct mem m;
 
-	build_live_stream(&m, true);
+	build_live_stream(&m, true, false);
 	CHECK(m.buf[10] == 1);		/* header minor: 1.1 */
 	CHECK(read_all(&m, 6ULL << 32) == 0);
 	m.pos = 0;
@@ -390,7 +395,7 @@ static int test_section_stream_damage(void)
 	size_t i;
 	int ret;
 
-	build_live_stream(&m, false);
+	build_live_stream(&m, false, false);
 	CHECK(read_all(&m, ~0ULL) == 0);
 	for (i = 0; i < m.len; i++) {
 		m.buf[i] ^= 0x21;
@@ -833,15 +838,18 @@ static const struct {
 	{ "batch_run_callback", test_run_callback },
 };
 
-/* A small live stream (under the fuzzer's 8 KiB), for its corpus. */
-static int write_seed(const char *path)
+/*
+ * A small live stream (under the fuzzer's 8 KiB), for its corpus and for
+ * the kselftest guest (tests/selftests/old_streams_test.sh).
+ */
+static int write_seed(const char *path, bool all_optional)
 {
 	FILE *f = fopen(path, "wb");
 	struct mem m;
 
 	if (!f)
 		return 1;
-	build_live_stream(&m, false);
+	build_live_stream(&m, false, all_optional);
 	fwrite(m.buf, 1, m.len, f);
 	free(m.buf);
 	return fclose(f) ? 1 : 0;
@@ -853,7 +861,9 @@ int main(int argc, char **argv)
 	int failures = 0;
 
 	if (argc == 3 && !strcmp(argv[1], "--write-seed"))
-		return write_seed(argv[2]);
+		return write_seed(argv[2], false);
+	if (argc == 3 && !strcmp(argv[1], "--write-optional"))
+		return write_seed(argv[2], true);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("TAP version 13\n1..%zu\n", n);
 	for (i = 0; i < n; i++) {
