@@ -15,15 +15,17 @@ KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
 BUILD ?= build
 CC ?= gcc
 UCFLAGS := -O2 -g -Wall -Wextra -Werror -Iinclude -Iinclude/uapi -D_GNU_SOURCE
-ULDLIBS := -lxxhash
+ULDLIBS := -lxxhash -llz4
 # Built for the kernel and for userspace alike (kmod/format/).
-CODEC := kmod/format/codec.c
+CODEC := kmod/format/codec.c kmod/format/batch.c
 DIRFMT := kmod/format/dir_manifest.c
 
 CLI_SRCS := userspace/v3chkpt.c userspace/msg.c userspace/target.c userspace/inspect.c userspace/inspect_dir.c \
 	userspace/vm_cli.c userspace/vm_dirty.c userspace/slurp.c $(CODEC) $(DIRFMT)
 # Checkpoints of earlier releases (tests/data), unpacked for the guests.
 OLD_STREAMS := $(patsubst tests/data/%.xz,$(BUILD)/data/%,$(wildcard tests/data/*.v3c.xz))
+# Format 1.1 streams with sections, for the kernel's loader (old_streams_test.sh).
+LIVE_STREAMS := $(BUILD)/data/live-1.1.v3c $(BUILD)/data/live-1.1-optional.v3c
 KSFT_HDRS := $(BUILD)/ksft/kselftest_harness.h $(BUILD)/ksft/kselftest.h
 
 .PHONY: all module tools tests setup demo check bench checkpatch clean
@@ -35,8 +37,8 @@ module:
 
 tools: $(BUILD)/v3chkpt
 
-tests: tools $(BUILD)/codec_test $(BUILD)/slurp_test $(BUILD)/v3chkpt_test $(BUILD)/vm_test $(BUILD)/store_test $(BUILD)/vm_stream_test \
-	$(BUILD)/fuzz_reader $(BUILD)/compat32_test $(OLD_STREAMS) \
+tests: tools $(BUILD)/codec_test $(BUILD)/live_test $(BUILD)/slurp_test $(BUILD)/v3chkpt_test $(BUILD)/vm_test $(BUILD)/store_test $(BUILD)/vm_stream_test \
+	$(BUILD)/fuzz_reader $(BUILD)/compat32_test $(OLD_STREAMS) $(LIVE_STREAMS) \
 	$(BUILD)/race_test $(BUILD)/vm_mutate $(BUILD)/hostile_run $(BUILD)/failnth_test \
 	$(BUILD)/dirty_test
 
@@ -49,6 +51,11 @@ $(BUILD)/codec_test: tests/userspace/codec_test.c $(CODEC) $(DIRFMT) include/v3c
 	@mkdir -p $(BUILD)
 	$(CC) $(UCFLAGS) -fsanitize=address,undefined -o $@ tests/userspace/codec_test.c $(CODEC) \
 		$(DIRFMT) $(ULDLIBS)
+
+$(BUILD)/live_test: tests/userspace/live_test.c $(CODEC) include/v3chkpt/*.h
+	@mkdir -p $(BUILD)
+	$(CC) $(UCFLAGS) -fsanitize=address,undefined -o $@ tests/userspace/live_test.c $(CODEC) \
+		$(ULDLIBS)
 
 $(BUILD)/slurp_test: tests/userspace/slurp_test.c userspace/slurp.c userspace/cli.h
 	@mkdir -p $(BUILD)
@@ -132,6 +139,14 @@ $(BUILD)/compat32_test: tests/selftests/compat32_test.c include/uapi/linux/v3chk
 $(BUILD)/data/%: tests/data/%.xz
 	@mkdir -p $(BUILD)/data
 	xz -dc $< > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/data/live-1.1.v3c: $(BUILD)/live_test
+	@mkdir -p $(BUILD)/data
+	$(BUILD)/live_test --write-seed $@
+
+$(BUILD)/data/live-1.1-optional.v3c: $(BUILD)/live_test
+	@mkdir -p $(BUILD)/data
+	$(BUILD)/live_test --write-optional $@
 
 setup:
 	bash scripts/setup.sh

@@ -263,8 +263,12 @@ static int v3_next_ctx_begin(struct v3_chkpt *c)
 		case V3C_ITEM_END:
 			c->ended = true;
 			return -ENOENT;
-		case V3C_ITEM_SECTION:
-			/* No live sections in this release: only optional. */
+		case V3C_ITEM_SECTION_START:
+			/*
+			 * The codec checks every section record; this loader
+			 * has no live unit, so it can pass over only optional
+			 * sections (whose every record is optional too).
+			 */
 			if (!(c->r.rec.flags & V3C_RF_OPTIONAL))
 				return -EOPNOTSUPP;
 			break;

@@ -62,6 +62,13 @@ if [ -x build/codec_test ]; then
 	count "$out/codec.tap"
 fi
 
+# 1. and the codec's live data: sections and page batches (format 1.1)
+if [ -x build/live_test ]; then
+	build/live_test > "$out/live.tap" 2>&1 ||
+		echo "not ok 999 live_test exited with status $?" >> "$out/live.tap"
+	count "$out/live.tap"
+fi
+
 # 1a. the CLI's whole-file reader (ASan/LeakSanitizer)
 if [ -x build/slurp_test ]; then
 	build/slurp_test > "$out/slurp.tap" 2>&1 ||
@@ -82,6 +89,7 @@ fi
 if [ -x build/fuzz_reader ]; then
 	mkdir -p build/fuzz/seed build/fuzz/work
 	build/codec_test --write-seed build/fuzz/seed/stream.v3c
+	build/live_test --write-seed build/fuzz/seed/live.v3c
 	if build/fuzz_reader -max_total_time=${V3CHKPT_FUZZ_SECONDS:-30} -max_len=8192 \
 		-rss_limit_mb=1024 -timeout=10 build/fuzz/work build/fuzz/seed \
 		> "$out/fuzz.log" 2>&1; then

@@ -2,9 +2,12 @@
 /*
  * v3chkpt inspect: decode a captured stream, or the stream a dir-store
  * checkpoint holds, with the module's own codec and print its header,
- * contexts, tags, sizes and checksum verdicts.  Like
- * the kernel's loader it also refuses a repeated tag in a context and a
- * repeated context in a stream (the codec keeps no memory to check these).
+ * contexts, tags, sizes and checksum verdicts, and its live sections with
+ * their parts (each part's hash verified; a "ram" section's page batches
+ * decoded, LZ4 included, and counted by encoding).  Like the kernel's
+ * loader it also refuses a repeated tag in a context and a repeated
+ * context or section name/instance in a stream (the codec keeps no memory
+ * to check these).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,6 +91,103 @@ static void print_summary(u64 at, const char *what, const char *counted,
 	       (unsigned long long)r->summary.hash);
 }
 
+/* What inspect remembers of each section started: ids are unique. */
+struct isec {
+	u32 id;
+	u32 instance;
+	u32 version;
+	bool ram;
+	u64 parts, bytes;
+	char name[V3C_NAME_MAX];
+};
+
+struct live {
+	struct isec sec[V3C_STREAM_MAX_SECTIONS];
+	u32 nsec;
+	u64 parts;
+	u64 pages[V3C_PAGE_ENCS];
+	u8 *buf;		/* one part's data */
+	u8 page[V3C_PAGE_SIZE];
+};
+
+static struct isec *live_find(struct live *l, u32 id)
+{
+	u32 i;
+
+	for (i = 0; i < l->nsec; i++)
+		if (l->sec[i].id == id)
+			return &l->sec[i];
+	return NULL;	/* the codec refuses a part of an unknown id first */
+}
+
+static void live_start(struct live *l, u64 at, const struct v3c_reader *r)
+{
+	struct isec *s = &l->sec[l->nsec++];	/* the codec bounds nsec */
+
+	memset(s, 0, sizeof(*s));
+	s->id = r->sec.id;
+	s->instance = r->sec.instance;
+	s->version = r->sec.version;
+	s->ram = !strcmp(r->sec.name, V3C_SECTION_RAM);
+	strcpy(s->name, r->sec.name);
+	printf("@%-10llu section %u \"%s\" instance %u version %u%s\n",
+	       (unsigned long long)at, s->id, s->name, s->instance, s->version,
+	       r->rec.flags & V3C_RF_OPTIONAL ? " (optional)" : "");
+}
+
+/*
+ * A part or end: read (so the codec verifies its hash) and, in a "ram"
+ * section, decode its batch.  Guest memory is unknown here: every page
+ * address the format allows is accepted.
+ */
+static int live_part(struct live *l, u64 at, struct v3c_reader *r,
+		     bool is_end)
+{
+	struct isec *s = live_find(l, r->part_id);
+	struct v3c_batch_info info;
+	u64 len = r->data_len;
+	int ret;
+
+	if (!s)
+		return -EBADMSG;
+	if (s->ram && len) {
+		if (!l->buf) {
+			l->buf = malloc(V3C_PART_MAX_DATA);
+			if (!l->buf)
+				return -ENOMEM;
+		}
+		ret = v3c_reader_data(r, l->buf, len);
+		if (!ret)
+			ret = v3c_batch_decode(l->buf, len, UINT64_MAX, NULL,
+					       NULL, l->page, &info);
+	} else {
+		ret = v3c_reader_skip(r, len);
+	}
+	if (ret)
+		return ret;
+	s->parts++;
+	s->bytes += len;
+	l->parts++;
+	printf("@%-10llu   %s of section %u \"%s\": %llu bytes, xxh64 %016llx ok",
+	       (unsigned long long)at, is_end ? "end" : "part", s->id, s->name,
+	       (unsigned long long)len, (unsigned long long)r->part_hash);
+	if (s->ram && len) {
+		int e;
+
+		printf("; batch of %u pages in %u runs: %u zero, %u raw, %u lz4",
+		       info.npages, info.nruns, info.pages[V3C_PAGE_ENC_ZERO],
+		       info.pages[V3C_PAGE_ENC_RAW], info.pages[V3C_PAGE_ENC_LZ4]);
+		for (e = 0; e < V3C_PAGE_ENCS; e++)
+			l->pages[e] += info.pages[e];
+	}
+	printf("\n");
+	if (is_end)
+		printf("@%-10llu   section %u \"%s\" ended: %llu parts, %llu bytes\n",
+		       (unsigned long long)at, s->id, s->name,
+		       (unsigned long long)s->parts, (unsigned long long)s->bytes);
+	return 0;
+}
+
 static const char *why(int err)
 {
 	switch (-err) {
@@ -103,14 +203,19 @@ static const char *why(int err)
 		return "unknown mandatory record or flag";
 	case EPROTONOSUPPORT:
 		return "unsupported format version";
+	case EFBIG:
+		return "a context or section part larger than the format allows";
+	case ERANGE:
+		return "a page beyond the address space";
 	}
 	return strerror(-err);
 }
 
 int cmd_inspect(int argc, char **argv)
 {
-	struct names tags = { 0 }, ctxs = { 0 };
+	struct names tags = { 0 }, ctxs = { 0 }, secs = { 0 };
 	struct dir_src *dir = NULL;
+	struct live *live;
 	struct v3c_reader *r;
 	struct stat st;
 	FILE *f = NULL;
@@ -120,8 +225,12 @@ int cmd_inspect(int argc, char **argv)
 	if (argc != 2)
 		return usage_error("inspect FILE|DIR");
 	r = calloc(1, sizeof(*r));
-	if (!r)
+	live = calloc(1, sizeof(*live));
+	if (!r || !live) {
+		free(r);
+		free(live);
 		return fail_errno("inspect", "out of memory");
+	}
 	if (strcmp(argv[1], "-") && !stat(argv[1], &st) && S_ISDIR(st.st_mode)) {
 		ret = dir_src_open(argv[1], &dir);
 		v3c_reader_init(r, dir_src_read, dir);
@@ -129,6 +238,7 @@ int cmd_inspect(int argc, char **argv)
 		f = strcmp(argv[1], "-") ? fopen(argv[1], "rb") : stdin;
 		if (!f) {
 			free(r);
+			free(live);
 			return fail_errno("inspect: cannot open", argv[1]);
 		}
 		v3c_reader_init(r, file_read, f);
@@ -174,12 +284,17 @@ int cmd_inspect(int argc, char **argv)
 			if (ret)
 				goto bad;
 			break;
-		case V3C_ITEM_SECTION:
-			printf("@%-10llu %s (%llu bytes)%s\n", (unsigned long long)at,
-			       v3c_rec_type_name(r->rec.type),
-			       (unsigned long long)r->rec.len,
-			       r->rec.flags & V3C_RF_OPTIONAL ? "" :
-			       ", mandatory: this release cannot load it");
+		case V3C_ITEM_SECTION_START:
+			live_start(live, at, r);
+			ret = names_add(&secs, r->sec.name, r->sec.instance);
+			if (ret)
+				goto bad;
+			break;
+		case V3C_ITEM_SECTION_PART:
+		case V3C_ITEM_SECTION_END:
+			ret = live_part(live, at, r, item == V3C_ITEM_SECTION_END);
+			if (ret)
+				goto bad;
 			break;
 		case V3C_ITEM_SKIPPED:
 			printf("@%-10llu   optional record type 0x%04x skipped (%llu bytes)\n",
@@ -189,6 +304,8 @@ int cmd_inspect(int argc, char **argv)
 		case V3C_ITEM_END:
 			print_summary(at, "end of stream", "contexts", r);
 			ret = names_check(&ctxs, "context");
+			if (!ret)
+				ret = names_check(&secs, "section");
 			if (ret)
 				goto bad;
 			goto done;
@@ -203,6 +320,12 @@ done:
 		printf("verdict: OK, %llu contexts, %d blobs, %llu bytes\n",
 		       (unsigned long long)r->ncontexts, blobs,
 		       (unsigned long long)r->offset);
+		if (live->nsec)
+			printf("live: %u sections, %llu parts; batch pages: %llu zero, %llu raw, %llu lz4\n",
+			       live->nsec, (unsigned long long)live->parts,
+			       (unsigned long long)live->pages[V3C_PAGE_ENC_ZERO],
+			       (unsigned long long)live->pages[V3C_PAGE_ENC_RAW],
+			       (unsigned long long)live->pages[V3C_PAGE_ENC_LZ4]);
 	}
 	goto out;
 bad:
@@ -213,6 +336,9 @@ bad:
 out:
 	names_free(&tags);
 	names_free(&ctxs);
+	names_free(&secs);
+	free(live->buf);
+	free(live);
 	free(r);
 	if (f && f != stdin)
 		fclose(f);

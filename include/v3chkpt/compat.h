@@ -2,8 +2,9 @@
 /*
  * What the shared codec (kmod/format/codec.c) needs from its environment, so the
  * same source builds in the kernel and in userspace (inspector, fuzzers,
- * unit tests).  The kernel side uses lib/xxhash; userspace uses Debian's
- * libxxhash, which computes the same XXH64.
+ * unit tests).  The kernel side uses lib/xxhash and lib/lz4; userspace uses
+ * Debian's libxxhash and liblz4, which compute the same XXH64 and decode
+ * the same LZ4 blocks.
  */
 #ifndef _V3CHKPT_COMPAT_H
 #define _V3CHKPT_COMPAT_H
@@ -14,6 +15,7 @@
 #include <linux/errno.h>
 #include <linux/string.h>
 #include <linux/xxhash.h>
+#include <linux/lz4.h>
 #include <asm/unaligned.h>
 
 /* A struct, not a typedef, so both sides spell it the same way. */
@@ -52,6 +54,7 @@ static inline u64 v3c_hash(const void *p, size_t n)
 #include <sys/types.h>
 #define XXH_STATIC_LINKING_ONLY
 #include <xxhash.h>
+#include <lz4.h>
 
 typedef uint8_t u8;
 typedef uint16_t u16;
@@ -104,5 +107,28 @@ V3C_LE_ACCESSORS(64)
 #define EBADFD 77
 #endif
 
+/* A v3c_compress_fn for userspace writers: LZ4 level 1, no workspace. */
+static inline int v3c_lz4_compress(void *wrk, const void *src, int src_len,
+				   void *dst, int dst_cap)
+{
+	(void)wrk;
+	return LZ4_compress_default(src, dst, src_len, dst_cap);
+}
+
 #endif /* __KERNEL__ */
+
+/*
+ * Decode one LZ4 block of @clen bytes into exactly @out_len bytes; the
+ * kernel's and liblz4's LZ4_decompress_safe never read past @src + @clen
+ * nor write past @dst + @out_len.  0, or -EBADMSG.
+ */
+static inline int v3c_lz4_decode(const void *src, int clen, void *dst,
+				 int out_len)
+{
+	int n = LZ4_decompress_safe((const char *)src, (char *)dst, clen,
+				    out_len);
+
+	return n == out_len ? 0 : -EBADMSG;
+}
+
 #endif /* _V3CHKPT_COMPAT_H */

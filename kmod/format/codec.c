@@ -63,7 +63,8 @@ void v3c_stream_hdr_init(struct v3c_stream_hdr *h, const char *producer)
 {
 	memset(h, 0, sizeof(*h));
 	h->major = V3C_FORMAT_MAJOR;
-	h->minor = V3C_FORMAT_MINOR;
+	/* 1.0 until the writer declares sections: every 1.x reader loads it. */
+	h->minor = 0;
 	strncpy(h->producer, producer, V3C_PRODUCER_LEN - 1);
 }
 V3_EXPORT_FOR_TESTS(v3c_stream_hdr_init);
@@ -171,11 +172,45 @@ int v3c_summary_decode(const u8 *in, struct v3c_summary *s)
 	return get_unaligned_le64(in + 24) ? -EBADMSG : 0;
 }
 
-int v3c_page_entry_decode(u64 word, u64 *gpa, unsigned int *enc)
+/* ------------------------------------------------------------- sections */
+
+/* The slot of section @id, or -1: ids are few, a scan is cheap. */
+static int v3c_sec_find(const struct v3c_section_table *t, u32 id)
 {
-	*gpa = word & ~V3C_PAGE_ENC_MASK;
-	*enc = word & V3C_PAGE_ENC_MASK;
-	return *enc > V3C_PAGE_ENC_LZ4 ? -EBADMSG : 0;
+	u32 i;
+
+	for (i = 0; i < t->n; i++)
+		if (t->id[i] == id)
+			return i;
+	return -1;
+}
+
+/* 0, -EEXIST (the id was used), -E2BIG (the table is full). */
+static int v3c_sec_add(struct v3c_section_table *t, u32 id, bool optional)
+{
+	if (v3c_sec_find(t, id) >= 0)
+		return -EEXIST;
+	if (t->n >= V3C_STREAM_MAX_SECTIONS)
+		return -E2BIG;
+	t->id[t->n] = id;
+	t->state[t->n] = V3C_SEC_OPEN | (optional ? V3C_SEC_OPTIONAL : 0);
+	t->n++;
+	t->open++;
+	return 0;
+}
+
+/* The open section @id's slot, or -1 (never started, or ended). */
+static int v3c_sec_open_slot(const struct v3c_section_table *t, u32 id)
+{
+	int i = v3c_sec_find(t, id);
+
+	return i >= 0 && (t->state[i] & V3C_SEC_OPEN) ? i : -1;
+}
+
+static void v3c_sec_close(struct v3c_section_table *t, int slot)
+{
+	t->state[slot] &= ~V3C_SEC_OPEN;
+	t->open--;
 }
 
 const char *v3c_rec_type_name(u16 type)
@@ -256,6 +291,7 @@ int v3c_writer_start(struct v3c_writer *w, const struct v3c_stream_hdr *h)
 
 	if (w->offset)
 		return v3c_writer_misuse(w);
+	w->minor = h->minor;
 	v3c_stream_hdr_encode(h, buf);
 	return v3c_emit(w, buf, sizeof(buf), true, false);
 }
@@ -412,7 +448,8 @@ int v3c_writer_end(struct v3c_writer *w)
 
 	if (w->error)
 		return w->error;
-	if (w->in_ctx || w->ended || !w->offset)
+	if (w->in_ctx || w->ended || !w->offset ||
+	    (w->sections && w->sections->open))
 		return v3c_writer_misuse(w);
 	s.count = w->ncontexts;
 	s.bytes = w->offset;
@@ -426,6 +463,106 @@ int v3c_writer_end(struct v3c_writer *w)
 	return ret;
 }
 V3_EXPORT_FOR_TESTS(v3c_writer_end);
+
+/*
+ * Sections need a table of the ids used, which a writer of contexts only
+ * does not carry: the migration engine hands one over (it is 1.3 KiB).
+ */
+void v3c_writer_sections(struct v3c_writer *w, struct v3c_section_table *t)
+{
+	memset(t, 0, sizeof(*t));
+	w->sections = t;
+}
+V3_EXPORT_FOR_TESTS(v3c_writer_sections);
+
+/* May a section record go out now? */
+static int v3c_writer_section_ok(struct v3c_writer *w)
+{
+	if (w->error)
+		return w->error;
+	if (w->in_ctx || w->blob_left || w->ended || !w->offset ||
+	    !w->sections || w->minor < V3C_FORMAT_MINOR_SECTIONS)
+		return v3c_writer_misuse(w);
+	return 0;
+}
+
+int v3c_writer_section_start(struct v3c_writer *w, u32 id, const char *name,
+			     u32 instance, u32 version, bool optional)
+{
+	u8 buf[V3C_SECTION_START_FIXED + V3C_NAME_MAX];
+	u16 flags = optional ? V3C_RF_OPTIONAL : 0;
+	size_t name_len;
+	int ret;
+
+	ret = v3c_writer_section_ok(w);
+	if (ret)
+		return ret;
+	name_len = strnlen(name, V3C_NAME_MAX) + 1;
+	if (name_len > V3C_NAME_MAX || v3c_name_valid(name, name_len))
+		return -EINVAL;	/* caller's input; stream stays usable */
+	if (v3c_sec_find(w->sections, id) >= 0)
+		return -EINVAL;	/* ids are never reused in a stream */
+	if (w->sections->n >= V3C_STREAM_MAX_SECTIONS)
+		return -E2BIG;
+	put_unaligned_le32(id, buf);
+	put_unaligned_le32(instance, buf + 4);
+	put_unaligned_le32(version, buf + 8);
+	put_unaligned_le32(name_len, buf + 12);
+	memcpy(buf + V3C_SECTION_START_FIXED, name, name_len);
+	ret = v3c_emit_rec_hdr(w, V3C_REC_SECTION_START, flags,
+			       V3C_SECTION_START_FIXED + name_len, true, false);
+	if (!ret)
+		ret = v3c_emit(w, buf, V3C_SECTION_START_FIXED + name_len,
+			       true, false);
+	if (!ret)
+		v3c_sec_add(w->sections, id, optional);
+	return ret;
+}
+V3_EXPORT_FOR_TESTS(v3c_writer_section_start);
+
+static int v3c_writer_section_rec(struct v3c_writer *w, u16 type, u32 id,
+				  const void *data, u64 len)
+{
+	u8 buf[V3C_SECTION_FIXED];
+	int slot, ret;
+	u16 flags;
+
+	ret = v3c_writer_section_ok(w);
+	if (ret)
+		return ret;
+	slot = v3c_sec_open_slot(w->sections, id);
+	if (slot < 0 || (type == V3C_REC_SECTION_PART && !len))
+		return -EINVAL;
+	if (len > V3C_PART_MAX_DATA)
+		return -EFBIG;
+	flags = w->sections->state[slot] & V3C_SEC_OPTIONAL ?
+		V3C_RF_OPTIONAL : 0;
+	put_unaligned_le32(id, buf);
+	put_unaligned_le32(0, buf + 4);
+	put_unaligned_le64(v3c_hash(data, len), buf + 8);
+	ret = v3c_emit_rec_hdr(w, type, flags, sizeof(buf) + len, true, false);
+	if (!ret)
+		ret = v3c_emit(w, buf, sizeof(buf), true, false);
+	if (!ret && len)
+		ret = v3c_emit(w, data, len, true, false);
+	if (!ret && type == V3C_REC_SECTION_END)
+		v3c_sec_close(w->sections, slot);
+	return ret;
+}
+
+int v3c_writer_section_part(struct v3c_writer *w, u32 id, const void *data,
+			    u64 len)
+{
+	return v3c_writer_section_rec(w, V3C_REC_SECTION_PART, id, data, len);
+}
+V3_EXPORT_FOR_TESTS(v3c_writer_section_part);
+
+int v3c_writer_section_end(struct v3c_writer *w, u32 id, const void *data,
+			   u64 len)
+{
+	return v3c_writer_section_rec(w, V3C_REC_SECTION_END, id, data, len);
+}
+V3_EXPORT_FOR_TESTS(v3c_writer_section_end);
 
 /* ---------------------------------------------------------------- reader */
 
@@ -497,9 +634,19 @@ int v3c_reader_data(struct v3c_reader *r, void *buf, size_t len)
 	if (len > r->left)
 		return v3c_fail(r, -EINVAL);
 	ret = v3c_take(r, buf, len, true, r->in_ctx);
-	if (!ret)
-		r->left -= len;
-	return ret;
+	if (ret)
+		return ret;
+	r->left -= len;
+	if (r->in_part) {
+		/* A part is verified as soon as its last byte is read. */
+		v3c_hash_update(&r->parth, buf, len);
+		if (!r->left) {
+			r->in_part = false;
+			if (!v3c_same(v3c_hash_digest(&r->parth), r->part_hash))
+				return v3c_fail(r, -EBADMSG);
+		}
+	}
+	return 0;
 }
 V3_EXPORT_FOR_TESTS(v3c_reader_data);
 
@@ -564,6 +711,76 @@ static int v3c_reader_blob(struct v3c_reader *r)
 	return V3C_ITEM_BLOB;
 }
 
+static int v3c_reader_section_start(struct v3c_reader *r)
+{
+	struct v3c_section_start *sec = &r->sec;
+	u8 *p = r->scratch;
+	u32 name_len;
+	int ret;
+
+	if (r->rec.len < V3C_SECTION_START_FIXED + 2 ||
+	    r->rec.len > V3C_SECTION_START_FIXED + V3C_NAME_MAX)
+		return v3c_fail(r, -EBADMSG);
+	ret = v3c_reader_data(r, p, r->rec.len);
+	if (ret)
+		return ret;
+	sec->id = get_unaligned_le32(p);
+	sec->instance = get_unaligned_le32(p + 4);
+	sec->version = get_unaligned_le32(p + 8);
+	name_len = get_unaligned_le32(p + 12);
+	if (name_len != r->rec.len - V3C_SECTION_START_FIXED)
+		return v3c_fail(r, -EBADMSG);
+	memcpy(sec->name, p + V3C_SECTION_START_FIXED, name_len);
+	ret = v3c_name_valid(sec->name, name_len);
+	if (ret)
+		return v3c_fail(r, ret);
+	/* A reused id (open or ended), or one section too many. */
+	if (v3c_sec_add(&r->sections, sec->id,
+			r->rec.flags & V3C_RF_OPTIONAL))
+		return v3c_fail(r, -EBADMSG);
+	return V3C_ITEM_SECTION_START;
+}
+
+/* SECTION_PART and SECTION_END: the data is hashed as the caller reads it. */
+static int v3c_reader_section_part(struct v3c_reader *r)
+{
+	bool is_end = r->rec.type == V3C_REC_SECTION_END;
+	u8 fixed[V3C_SECTION_FIXED];
+	int slot, ret;
+	bool opt;
+
+	if (r->rec.len < V3C_SECTION_FIXED ||
+	    (!is_end && r->rec.len == V3C_SECTION_FIXED))
+		return v3c_fail(r, -EBADMSG);
+	if (r->rec.len - V3C_SECTION_FIXED > V3C_PART_MAX_DATA)
+		return v3c_fail(r, -EFBIG);
+	ret = v3c_reader_data(r, fixed, sizeof(fixed));
+	if (ret)
+		return ret;
+	r->part_id = get_unaligned_le32(fixed);
+	r->part_hash = get_unaligned_le64(fixed + 8);
+	if (get_unaligned_le32(fixed + 4))
+		return v3c_fail(r, -EBADMSG);
+	slot = v3c_sec_open_slot(&r->sections, r->part_id);
+	if (slot < 0)
+		return v3c_fail(r, -EBADMSG);
+	/* Every record of a section is as optional as its START. */
+	opt = r->sections.state[slot] & V3C_SEC_OPTIONAL;
+	if (opt != !!(r->rec.flags & V3C_RF_OPTIONAL))
+		return v3c_fail(r, -EBADMSG);
+	if (is_end)
+		v3c_sec_close(&r->sections, slot);
+	r->data_len = r->left;
+	v3c_hash_reset(&r->parth);
+	if (!r->left) {		/* an END without data */
+		if (!v3c_same(v3c_hash_digest(&r->parth), r->part_hash))
+			return v3c_fail(r, -EBADMSG);
+	} else {
+		r->in_part = true;
+	}
+	return is_end ? V3C_ITEM_SECTION_END : V3C_ITEM_SECTION_PART;
+}
+
 int v3c_reader_next(struct v3c_reader *r)
 {
 	u8 hbuf[V3C_REC_HDR_SIZE];
@@ -596,7 +813,7 @@ int v3c_reader_next(struct v3c_reader *r)
 	case V3C_REC_END: {
 		u64 hash = v3c_hash_digest(&r->stream);
 
-		if (r->in_ctx)
+		if (r->in_ctx || r->sections.open)
 			return v3c_fail(r, -EBADMSG);
 		r->ended = true;
 		ret = v3c_read_summary(r, r->ncontexts, start, hash);
@@ -646,11 +863,14 @@ int v3c_reader_next(struct v3c_reader *r)
 	case V3C_REC_BLOB:
 		return v3c_reader_blob(r);
 	case V3C_REC_SECTION_START:
+		if (r->in_ctx)
+			return v3c_fail(r, -EBADMSG);
+		return v3c_reader_section_start(r);
 	case V3C_REC_SECTION_PART:
 	case V3C_REC_SECTION_END:
 		if (r->in_ctx)
 			return v3c_fail(r, -EBADMSG);
-		return V3C_ITEM_SECTION;
+		return v3c_reader_section_part(r);
 	}
 	if (!(r->rec.flags & V3C_RF_OPTIONAL))
 		return v3c_fail(r, -EOPNOTSUPP);

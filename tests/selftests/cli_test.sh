@@ -44,6 +44,24 @@ $cli inspect $w/bad.v3c > $w/insp 2> $w/err; r=$?
 [ $r = 1 ] && grep -q "REFUSED" $w/insp && grep -q EBADMSG $w/err
 tap $? "cli: inspect refuses a corrupted stream"
 
+# A format 1.1 stream with live sections and page batches
+# (build/live_test --write-seed, copied in with the old streams).
+$cli inspect /live-1.1.v3c > $w/insp &&
+	grep -q '^@[0-9 ]*section 7 "ram" instance 0 version 1$' $w/insp &&
+	grep -q 'section 3 "tmem pool" instance 2 version 4 (optional)' $w/insp &&
+	grep -q 'part of section 7 "ram": [0-9]* bytes, xxh64 [0-9a-f]* ok; batch of 3 pages in 1 runs: 1 zero, 1 raw, 1 lz4' $w/insp &&
+	grep -q 'section 3 "tmem pool" ended: 2 parts, 6 bytes' $w/insp &&
+	grep -q '^live: 2 sections, 5 parts; batch pages: 3 zero, 1 raw, 5 lz4' $w/insp
+tap $? "cli: inspect shows sections, their parts (sizes, hash ok) and page batches by encoding"
+
+# A byte of the first part's raw page: its own hash catches it, at the
+# part's end (byte 4489), long before the stream's at END.
+cp /live-1.1.v3c $w/live.v3c
+printf 'X' | dd of=$w/live.v3c bs=1 seek=4400 conv=notrunc 2>/dev/null
+$cli inspect $w/live.v3c > $w/insp 2> $w/err; r=$?
+[ $r = 1 ] && grep -q "REFUSED" $w/insp && grep -q "at byte 4489 (record SECTION_PART).*EBADMSG" $w/err
+tap $? "cli: inspect refuses a section part whose data does not match its hash"
+
 if [ -e /tmp/duptag.v3c ]; then
 	$cli inspect /tmp/duptag.v3c > $w/insp 2> $w/err; r=$?
 	[ $r = 1 ] && grep -q "appears twice" $w/err && grep -q REFUSED $w/insp

@@ -422,17 +422,6 @@ static int test_contexts_per_stream_limit(void)
 	return 0;
 }
 
-static int test_page_entries(void)
-{
-	unsigned int enc;
-	u64 gpa;
-
-	CHECK(v3c_page_entry_decode(0x12345000ULL | V3C_PAGE_ENC_RAW, &gpa, &enc) == 0);
-	CHECK(gpa == 0x12345000ULL && enc == V3C_PAGE_ENC_RAW);
-	CHECK(v3c_page_entry_decode(0x1000 | 0x7, &gpa, &enc) == -EBADMSG);
-	return 0;
-}
-
 /* Same known answer as tests/kunit/helpers.h: both codec builds agree. */
 static int test_known_answer(void)
 {
@@ -520,7 +509,6 @@ static const struct {
 	{ "writer_misuse", test_writer_misuse },
 	{ "records_per_context_limit", test_records_per_context_limit },
 	{ "contexts_per_stream_limit", test_contexts_per_stream_limit },
-	{ "page_entries", test_page_entries },
 };
 
 /* codec_test --write-seed FILE: a valid stream, as the fuzzer's seed. */
