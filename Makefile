@@ -47,12 +47,12 @@ $(BUILD)/v3chkpt: $(CLI_SRCS) userspace/cli.h include/v3chkpt/*.h include/uapi/l
 	@mkdir -p $(BUILD)
 	$(CC) $(UCFLAGS) -static -o $@ $(CLI_SRCS) $(ULDLIBS)
 
-$(BUILD)/codec_test: tests/userspace/codec_test.c $(CODEC) $(DIRFMT) include/v3chkpt/*.h
+$(BUILD)/codec_test: tests/userspace/codec_test.c tests/userspace/codec_helpers.h $(CODEC) $(DIRFMT) include/v3chkpt/*.h
 	@mkdir -p $(BUILD)
 	$(CC) $(UCFLAGS) -fsanitize=address,undefined -o $@ tests/userspace/codec_test.c $(CODEC) \
 		$(DIRFMT) $(ULDLIBS)
 
-$(BUILD)/live_test: tests/userspace/live_test.c $(CODEC) include/v3chkpt/*.h
+$(BUILD)/live_test: tests/userspace/live_test.c tests/userspace/codec_helpers.h $(CODEC) include/v3chkpt/*.h
 	@mkdir -p $(BUILD)
 	$(CC) $(UCFLAGS) -fsanitize=address,undefined -o $@ tests/userspace/live_test.c $(CODEC) \
 		$(ULDLIBS)
