@@ -24,7 +24,6 @@
 #include <linux/slab.h>
 #include "../kunit_export.h"
 #include "vm.h"
-#include "pages.h"
 
 struct v3_pml {
 	spinlock_t lock;	/* the vCPU appending, the harvester draining */

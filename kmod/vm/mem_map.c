@@ -154,20 +154,22 @@ void v3_mem_map_protect(struct v3_vm *vm, unsigned long first,
 #endif
 }
 
-/* The VM's memory inode, made on first use; under vm->lock. */
+/*
+ * The VM's memory inode, made on first use.  Under map_lock, not vm->lock:
+ * a save holds vm->lock for a whole transfer, and a VMM mapping memory
+ * meanwhile must not wait for it.
+ */
 static struct inode *v3_mem_inode(struct v3_vm *vm)
 {
 	struct inode *inode;
 
-	lockdep_assert_held(&vm->lock);
-	if (vm->mem_inode)
-		return vm->mem_inode;
-	inode = alloc_anon_inode(v3_memfs_mnt->mnt_sb);
-	if (IS_ERR(inode))
-		return inode;
-	/* the tracker's map_lock orders faults against protection */
 	down_write(&vm->map_lock);
-	vm->mem_inode = inode;
+	inode = vm->mem_inode;
+	if (!inode) {
+		inode = alloc_anon_inode(v3_memfs_mnt->mnt_sb);
+		if (!IS_ERR(inode))
+			vm->mem_inode = inode;
+	}
 	up_write(&vm->map_lock);
 	return inode;
 }
@@ -177,13 +179,9 @@ int v3_mem_map_fd(struct v3_vm *vm)
 {
 	struct inode *inode;
 	struct file *file;
-	int fd, ret;
+	int fd;
 
-	ret = mutex_lock_killable(&vm->lock);
-	if (ret)
-		return ret;
 	inode = v3_mem_inode(vm);
-	mutex_unlock(&vm->lock);
 	if (IS_ERR(inode))
 		return PTR_ERR(inode);
 	fd = get_unused_fd_flags(O_CLOEXEC);
