@@ -29,6 +29,7 @@
 #define V3CHKPT_FEAT_SESSIONS		(1ULL << 1)
 #define V3CHKPT_FEAT_RAW_STREAM		(1ULL << 2)
 #define V3CHKPT_FEAT_VM			(1ULL << 3)
+#define V3CHKPT_FEAT_MIGRATE		(1ULL << 4)
 
 /* Unprivileged. */
 struct v3chkpt_version {
@@ -173,6 +174,7 @@ struct v3chkpt_vm_create {
 #define V3CHKPT_VM_RUNNING	2
 #define V3CHKPT_VM_STEPPING	3	/* running a bounded step count */
 #define V3CHKPT_VM_FAILED	4	/* a vCPU faulted; see error */
+#define V3CHKPT_VM_MIGRATED	5	/* it runs on another host now: stopped for good */
 
 struct v3chkpt_vm_entry {
 	char name[V3CHKPT_VM_NAME_MAX];
@@ -324,6 +326,77 @@ struct v3chkpt_dirty_harvest {
 };
 #define V3CHKPT_DIRTY_HARVEST_SIZE_VER0	80
 
+/*
+ * Live migration.  V3CHKPT_IOC_VM_MIGRATE (on the source host) and
+ * V3CHKPT_IOC_VM_RECEIVE (on the destination) each start one end of a
+ * pre-copy migration over a net-store connection (url: the net store's
+ * URL without "net:", key included; either end may listen) and return an
+ * fd (O_CLOEXEC) for it: V3CHKPT_IOC_MIG_STATUS reads its progress,
+ * V3CHKPT_IOC_MIG_CANCEL stops it (the source VM runs on), poll(2) says
+ * POLLIN once it has ended.  Closing the fd cancels a migration still
+ * running and waits for its end.  See docs/MIGRATION.md.
+ */
+#define V3CHKPT_MIG_COMPRESS_LZ4	(1U << 0)	/* pages LZ4 where smaller */
+#define V3CHKPT_MIG_STALL_ABORT		(1U << 1)	/* else throttle */
+#define V3CHKPT_MIG_DESTROY_SOURCE	(1U << 2)	/* once migrated */
+#define V3CHKPT_MIG_FLAGS		0x7U
+
+struct v3chkpt_vm_migrate {
+	__u32 size;
+	__u32 flags;		/* V3CHKPT_MIG_* */
+	char name[V3CHKPT_VM_NAME_MAX];	/* the VM to send */
+	__u64 url;		/* pointer to the NUL-terminated net URL */
+	__u64 downtime_ns;	/* target for the final round, 0: 50 ms */
+	__u64 max_bandwidth;	/* bytes/s, 0: no cap */
+	__u64 max_time_ns;	/* then give up, 0: 600 s */
+	__u32 max_rounds;	/* then give up, 0: 64 */
+	__u32 dirty_mode;	/* V3CHKPT_DIRTY_*, 0: PML */
+	__u64 reserved[4];	/* must be 0 */
+};
+#define V3CHKPT_VM_MIGRATE_SIZE_VER0	112
+
+/* The VM arrives under @name, which must not exist here (EEXIST). */
+struct v3chkpt_vm_receive {
+	__u32 size;
+	__u32 flags;		/* must be 0 */
+	char name[V3CHKPT_VM_NAME_MAX];
+	__u64 url;		/* pointer to the NUL-terminated net URL */
+	__u64 reserved[4];	/* must be 0 */
+};
+#define V3CHKPT_VM_RECEIVE_SIZE_VER0	80
+
+#define V3CHKPT_MIG_CONNECTING	1	/* waiting for the peer, handshake */
+#define V3CHKPT_MIG_ROUNDS	2	/* pre-copy rounds, the guest runs */
+#define V3CHKPT_MIG_SWITCHOVER	3	/* the guest paused: the last round */
+#define V3CHKPT_MIG_DONE	4	/* the VM runs on the destination */
+#define V3CHKPT_MIG_FAILED	5	/* error says why; the source runs on */
+
+struct v3chkpt_mig_status {
+	__u32 size;
+	__u32 flags;		/* must be 0 */
+	__u32 state;		/* out: V3CHKPT_MIG_* */
+	__u32 round;		/* out: rounds done */
+	__u64 bytes_sent;	/* out: stream bytes on the wire (received) */
+	__u64 bytes_remaining;	/* out: guest bytes dirty, not yet sent */
+	__u64 dirty_rate;	/* out: bytes/s, smoothed */
+	__u64 bandwidth;	/* out: bytes/s, to the peer's ack, smoothed */
+	__u64 expected_downtime_ns;	/* out: remaining / bandwidth */
+	__u32 throttle_pct;	/* out: vCPU time taken away */
+	__s32 error;		/* out: -errno once FAILED */
+	__u64 downtime_ns;	/* out once DONE: source pause to COMMIT */
+	__u64 total_ns;		/* out: since the start */
+	__u64 guest_bytes;	/* out: guest RAM */
+	__u64 pages_sent;	/* out: pages in batches (zero ones included) */
+	__u64 pages_zero;	/* out: of which sent as a bit */
+	__u64 pages_lz4;	/* out: of which compressed */
+	__u64 page_bytes;	/* out: bytes the non-zero pages took */
+	__u64 errmsg;		/* 0, or pointer: the reason out, NUL-ended */
+	__u32 errmsg_size;	/* bytes at errmsg */
+	__u32 vm_state;		/* out (receive, DONE): V3CHKPT_VM_* */
+	__u64 reserved[2];	/* must be 0 */
+};
+#define V3CHKPT_MIG_STATUS_SIZE_VER0	152
+
 /* /dev/v3chkpt */
 #define V3CHKPT_IOC_VERSION	_IOWR(V3CHKPT_IOC_MAGIC, 0x00, struct v3chkpt_version)
 #define V3CHKPT_IOC_OPEN	_IOW(V3CHKPT_IOC_MAGIC, 0x01, struct v3chkpt_open)
@@ -339,9 +412,16 @@ struct v3chkpt_dirty_harvest {
 #define V3CHKPT_IOC_VM_MAP	_IOW(V3CHKPT_IOC_MAGIC, 0x26, struct v3chkpt_vm_map)
 /* Returns a new fd (O_CLOEXEC) owning the VM's dirty-page tracker. */
 #define V3CHKPT_IOC_VM_DIRTY	_IOW(V3CHKPT_IOC_MAGIC, 0x27, struct v3chkpt_vm_dirty)
+/* Each returns a new migration fd (O_CLOEXEC). */
+#define V3CHKPT_IOC_VM_MIGRATE	_IOW(V3CHKPT_IOC_MAGIC, 0x28, struct v3chkpt_vm_migrate)
+#define V3CHKPT_IOC_VM_RECEIVE	_IOW(V3CHKPT_IOC_MAGIC, 0x29, struct v3chkpt_vm_receive)
 
 /* tracker fds */
 #define V3CHKPT_IOC_DIRTY_HARVEST _IOWR(V3CHKPT_IOC_MAGIC, 0x30, struct v3chkpt_dirty_harvest)
+
+/* migration fds */
+#define V3CHKPT_IOC_MIG_STATUS	_IOWR(V3CHKPT_IOC_MAGIC, 0x38, struct v3chkpt_mig_status)
+#define V3CHKPT_IOC_MIG_CANCEL	_IO(V3CHKPT_IOC_MAGIC, 0x39)
 
 /* session fds */
 #define V3CHKPT_IOC_CTX_OPEN	_IOWR(V3CHKPT_IOC_MAGIC, 0x10, struct v3chkpt_ctx_open)
