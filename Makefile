@@ -21,7 +21,7 @@ CODEC := kmod/format/codec.c kmod/format/batch.c
 DIRFMT := kmod/format/dir_manifest.c
 
 CLI_SRCS := userspace/v3chkpt.c userspace/msg.c userspace/target.c userspace/inspect.c userspace/inspect_dir.c \
-	userspace/vm_cli.c userspace/vm_dirty.c userspace/slurp.c $(CODEC) $(DIRFMT)
+	userspace/vm_cli.c userspace/vm_dirty.c userspace/migrate.c userspace/slurp.c $(CODEC) $(DIRFMT)
 # Checkpoints of earlier releases (tests/data), unpacked for the guests.
 OLD_STREAMS := $(patsubst tests/data/%.xz,$(BUILD)/data/%,$(wildcard tests/data/*.v3c.xz))
 # Format 1.1 streams with sections, for the kernel's loader (old_streams_test.sh).
