@@ -40,7 +40,7 @@ tools: $(BUILD)/v3chkpt
 tests: tools $(BUILD)/codec_test $(BUILD)/live_test $(BUILD)/slurp_test $(BUILD)/v3chkpt_test $(BUILD)/vm_test $(BUILD)/store_test $(BUILD)/vm_stream_test \
 	$(BUILD)/fuzz_reader $(BUILD)/compat32_test $(OLD_STREAMS) $(LIVE_STREAMS) \
 	$(BUILD)/race_test $(BUILD)/vm_mutate $(BUILD)/hostile_run $(BUILD)/failnth_test \
-	$(BUILD)/dirty_test
+	$(BUILD)/dirty_test $(BUILD)/migrate_test
 
 # Static, so they run in the busybox initramfs as they are.
 $(BUILD)/v3chkpt: $(CLI_SRCS) userspace/cli.h include/v3chkpt/*.h include/uapi/linux/v3chkpt.h
@@ -110,6 +110,11 @@ $(BUILD)/dirty_test: tests/selftests/dirty_test.c tests/selftests/helpers.h \
 		tests/selftests/vm_helpers.h $(KSFT_HDRS) include/uapi/linux/v3chkpt.h
 	$(CC) $(UCFLAGS) -Wno-sign-compare -Wno-unused-parameter -Wno-format-truncation \
 		-I$(BUILD)/ksft -static -o $@ tests/selftests/dirty_test.c -lpthread
+
+$(BUILD)/migrate_test: tests/selftests/migrate_test.c tests/selftests/helpers.h \
+		tests/selftests/vm_helpers.h $(KSFT_HDRS) include/uapi/linux/v3chkpt.h
+	$(CC) $(UCFLAGS) -Wno-sign-compare -Wno-unused-parameter -Wno-format-truncation \
+		-I$(BUILD)/ksft -static -o $@ tests/selftests/migrate_test.c
 
 $(BUILD)/store_test: tests/selftests/store_test.c tests/selftests/helpers.h \
 		tests/selftests/vm_helpers.h $(KSFT_HDRS) include/uapi/linux/v3chkpt.h

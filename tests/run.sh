@@ -107,7 +107,7 @@ if [ -f build/debian/src/v3chkpt.ko ] && [ -x build/v3chkpt_test ] && [ -x build
 	if run_guest kselftest "$DEBIAN_VMLINUZ" tests/qemu/payload-kselftest.sh 1500 3G "$out" \
 		build/debian/src/v3chkpt.ko build/debian/src/tests/extstore/v3chkpt_extstore.ko \
 		build/v3chkpt build/v3chkpt_test build/vm_test build/store_test build/vm_stream_test \
-		build/dirty_test \
+		build/dirty_test build/migrate_test \
 		build/compat32_test tests/selftests/cli_test.sh \
 		tests/selftests/old_streams_test.sh build/data/*.v3c tests/data/vm-1.0.digests; then
 		sed -n '/V3CHKPT-GUEST-START/,/V3CHKPT-GUEST-END/p' \
