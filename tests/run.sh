@@ -119,6 +119,10 @@ if [ -f build/debian/src/v3chkpt.ko ] && [ -x build/v3chkpt_test ] && [ -x build
 			> "$out/cli-json.tap" 2>&1 ||
 			echo "not ok 999 dirty_json_check.py exited with status $?" >> "$out/cli-json.tap"
 		count "$out/cli-json.tap"
+		python3 tests/userspace/mig_json_check.py "$out/kselftest/results.log" \
+			> "$out/cli-migjson.tap" 2>&1 ||
+			echo "not ok 999 mig_json_check.py exited with status $?" >> "$out/cli-migjson.tap"
+		count "$out/cli-migjson.tap"
 	else
 		stage_fail "kselftest guest did not complete"
 	fi
