@@ -139,12 +139,13 @@ struct seen {
 
 /*
  * Until the migration on @fd ends (at most @secs): 0 with the final
- * status in @st (and the reason in @msg), or -ETIMEDOUT.
+ * status in @st (and the reason in @msg), or -ETIMEDOUT.  An end that
+ * poll(2) does not report within 5 s is returned with seen->pollin false.
  */
 static int mig_wait(int fd, int secs, struct v3chkpt_mig_status *st,
 		    char *msg, struct seen *seen)
 {
-	double end = now_s() + secs;
+	double end = now_s() + secs, ended_at = 0;
 	struct seen dummy;
 	int r;
 
@@ -169,6 +170,10 @@ static int mig_wait(int fd, int secs, struct v3chkpt_mig_status *st,
 			/* POLLIN means ended: the status must say so already */
 			return mig_status(fd, st, msg);
 		}
+		if (ended(st->state) && !ended_at)
+			ended_at = now_s();
+		if (ended_at && now_s() > ended_at + 5)
+			return 0;
 	}
 	return -ETIMEDOUT;
 }
@@ -283,8 +288,8 @@ static pid_t rx_fork(struct rx *rx, const char *name, const char *url,
 	if (pid < 0)
 		return -errno;
 	if (pid == 0) {
-		struct pollfd p = { .events = POLLIN };
-		int dev;
+		struct seen seen;
+		int dev, fd;
 
 		prctl(PR_SET_PDEATHSIG, SIGKILL);	/* an ASSERT ends the parent */
 		if (cg) {
@@ -295,15 +300,15 @@ static pid_t rx_fork(struct rx *rx, const char *name, const char *url,
 		dev = dev_fd();
 		if (dev < 0)
 			_exit(2);
-		p.fd = recv_ioctl(dev, name, url);
-		__atomic_store_n(&rx->start, p.fd < 0 ? p.fd : 0, __ATOMIC_RELEASE);
-		if (p.fd < 0)
+		fd = recv_ioctl(dev, name, url);
+		__atomic_store_n(&rx->start, fd < 0 ? fd : 0, __ATOMIC_RELEASE);
+		if (fd < 0)
 			_exit(1);
-		if (poll(&p, 1, 240000) == 1 && (p.revents & POLLIN))
-			rx->pollin = 1;
-		mig_status(p.fd, &rx->st, rx->msg);
+		if (mig_wait(fd, 240, &rx->st, rx->msg, &seen))
+			_exit(4);
+		rx->pollin = seen.pollin;
 		__atomic_store_n(&rx->ended, 1, __ATOMIC_RELEASE);
-		close(p.fd);
+		close(fd);
 		_exit(0);
 	}
 	return pid;
