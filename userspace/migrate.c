@@ -476,8 +476,9 @@ static void report_text(const struct mig_run *r)
 		printf("  downtime:    %.1f ms (expected at the last round: %.1f ms)\n",
 		       s->downtime_ns / 1e6, s->expected_downtime_ns / 1e6);
 	printf("  rounds:      %u\n", s->round);
-	printf("  sent:        %.1f MiB for %.1f MiB of guest RAM (%.2fx)\n",
-	       mib(s->bytes_sent), mib(s->guest_bytes), s->guest_bytes ?
+	printf("  %-13s%.1f MiB for %.1f MiB of guest RAM (%.2fx)\n",
+	       r->receive ? "received:" : "sent:", mib(s->bytes_sent),
+	       mib(s->guest_bytes), s->guest_bytes ?
 	       (double)s->bytes_sent / s->guest_bytes : 0.0);
 	printf("  pages:       %llu sent, %llu zero, %llu lz4\n",
 	       (unsigned long long)s->pages_sent,
