@@ -332,7 +332,7 @@ static bool stop_pending(const sigset_t *stops)
 	return sigtimedwait(stops, NULL, &zero) > 0;
 }
 
-static void cancel(int fd, struct mig_run *r)
+static void ask_cancel(int fd, struct mig_run *r)
 {
 	if (!ioctl(fd, V3CHKPT_IOC_MIG_CANCEL, 0)) {
 		r->cancelled = true;
@@ -360,7 +360,7 @@ static int mig_wait(int fd, struct mig_run *r, const sigset_t *stops)
 			return fail_errno("poll", r->name);
 		if (!asked && stop_pending(stops)) {
 			asked = true;
-			cancel(fd, r);
+			ask_cancel(fd, r);
 		}
 		if (mig_status(fd, r))
 			return fail_errno("migration status", r->name);
