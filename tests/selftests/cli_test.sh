@@ -403,7 +403,8 @@ mig_pair mv2 mv3 7602 --compress lz4 --destroy-source &&
 	grep -q "^  compression: *[0-9.]*x" $w/tx.out && ! grep -q "^  compression: *1.00x" $w/tx.out &&
 	! $cli vm list | grep -q "^mv2 " && $cli vm list | grep -Eq "^mv3 +running "
 tap $? "cli: migrate --compress lz4 --destroy-source: the text report, the source gone"
-sed 's/^/# /' $w/tx.out
+echo "# txr=$txr rxr=$rxr"
+sed 's/^/# /' $w/tx.out $w/tx.err $w/rx.json $w/rx.err
 
 # ^C: the migration is cancelled, the source runs on, the receiver has no VM
 $cli receive mv4 net:listen:127.0.0.1:7603 --key-file $w/mkey --json > $w/rx.json 2> $w/rx.err &
