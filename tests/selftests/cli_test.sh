@@ -433,6 +433,17 @@ wait $rxp; rxr=$?
 tap $? "cli: ^C cancels migrate: exit 1, the source running untracked, no VM received"
 sed 's/^/# /' $w/tx.out $w/tx.err $w/rx.err
 
+# nobody listens: ECONNREFUSED, the source runs on and can migrate again
+r=0
+for i in 1 2; do
+	$cli migrate mv3 net:connect:127.0.0.1:7605 --key-file $w/mkey > $w/tx.out 2> $w/tx.err
+	[ $? = 1 ] && grep -q "ECONNREFUSED" $w/tx.err &&
+		grep -q "^migration of VM mv3 failed after [0-9.]* s in round 0 (ECONNREFUSED)$" $w/tx.out ||
+		{ r=1; sed 's/^/# /' $w/tx.out $w/tx.err; }
+done
+[ $r = 0 ] && $cli vm list | grep -Eq "^mv3 +running "
+tap $? "cli: a refused migrate exits 1 with ECONNREFUSED; the VM runs on and can migrate again"
+
 { $cli migrate novm net:connect:127.0.0.1:7604 --key-file $w/mkey 2> $w/err; [ $? = 1 ]; } &&
 	grep -q ENOENT $w/err &&
 	{ $cli receive mv3 net:listen:127.0.0.1:7604 --key-file $w/mkey 2> $w/err; [ $? = 1 ]; } &&

@@ -14,7 +14,8 @@
  *   ran on the destination (registers, compared per vCPU; the whole digest
  *   when both vCPUs ran alike), and 300 steps later still does.
  * mig.paused_vm_arrives_paused_and_destroy_source: exact digests; the
- *   source is gone with DESTROY_SOURCE.
+ *   source is gone with DESTROY_SOURCE (which listens, the receiver
+ *   connecting).
  * mig.lz4_compresses_pages: pages_lz4 > 0, fewer page bytes than 4 KiB
  *   per non-zero page, exact digests.
  * mig.wrong_key_refused: both ends FAILED, the source runs and steps, no
@@ -25,8 +26,9 @@
  * mig.cancel_through_the_fd, mig.close_of_the_fd_cancels: mid-round (a
  *   capped link); ECANCELED, the source runs on, the receiver leaves no VM.
  * mig.receiver_killed, mig.sender_killed: the other end fails, the source
- *   runs on (a new tracker can start), no VM on the receiving side.
- * mig.no_listener_econnrefused.
+ *   runs on (a new tracker and a new migration can start), no VM on the
+ *   receiving side.
+ * mig.no_listener_econnrefused: and the VM can start a migration again.
  * stall.throttle_converges, stall.abort_eagain: a guest dirtying faster
  *   than a 1 MiB/s link: throttled until it converges, or given up with
  *   EAGAIN and the source running unthrottled.
@@ -795,22 +797,34 @@ TEST_F_TIMEOUT(mig, destination_out_of_memory_enomem, 300)
 	ASSERT_EQ(0, mig_wait_rounds(mfd, 60, 1 * MIB, &st));		\
 } while (0)
 
-/* After a failed migration: the source runs untracked, dst is nowhere. */
+/*
+ * After a failed migration: the source runs untracked and can start
+ * another migration (here to a port nobody listens on), dst is nowhere.
+ */
 static int source_intact(int dev)
 {
+	struct v3chkpt_vm_migrate m = mig_args("src", URL("connect", 7599, KEY_A));
+	struct v3chkpt_mig_status st;
 	struct v3chkpt_vm_entry e;
-	int r, tfd;
+	int r, fd;
 
 	r = vm_is(dev, "src", V3CHKPT_VM_RUNNING);
 	if (r)
 		return r;
 	if (vm_entry(dev, "dst", &e) != -ENOENT)
 		return -EEXIST;
-	tfd = vm_dirty(dev, "src", V3CHKPT_DIRTY_PML);
-	if (tfd < 0)
-		return tfd;
-	close(tfd);
-	return 0;
+	fd = vm_dirty(dev, "src", V3CHKPT_DIRTY_PML);
+	if (fd < 0)
+		return fd;
+	close(fd);
+	fd = mig_ioctl(dev, &m);
+	if (fd < 0)
+		return fd;
+	r = mig_wait(fd, 60, &st, NULL, NULL);
+	close(fd);
+	if (r)
+		return r;
+	return st.error == -ECONNREFUSED ? 0 : -EPROTO;
 }
 
 TEST_F_TIMEOUT(mig, cancel_through_the_fd, 300)
@@ -837,10 +851,9 @@ TEST_F_TIMEOUT(mig, cancel_through_the_fd, 300)
 	self->child = 0;
 	EXPECT_EQ(V3CHKPT_MIG_FAILED, self->rx->st.state);
 	EXPECT_GT(0, self->rx->st.error);
-	/* the fd still holds nothing of the VM */
+	/* ended: the fd, still open, holds nothing of the VM */
 	EXPECT_EQ(0, source_intact(self->fd));
 	close(mfd);
-	EXPECT_EQ(0, source_intact(self->fd));
 }
 
 TEST_F_TIMEOUT(mig, close_of_the_fd_cancels, 300)
@@ -945,6 +958,8 @@ TEST_F_TIMEOUT(mig, no_listener_econnrefused, 120)
 	EXPECT_EQ(-ECONNREFUSED, st.error) TH_LOG("%s", msg);
 	EXPECT_EQ(0, st.bytes_sent);
 	close(mfd);
+	EXPECT_EQ(0, source_intact(self->fd));
+	/* and again: each refused start lets the VM go */
 	EXPECT_EQ(0, source_intact(self->fd));
 }
 
