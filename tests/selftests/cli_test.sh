@@ -350,15 +350,26 @@ printf 'cli-migrate-key-0123456789abcdef' > $w/mkey
 $cli version | grep -q "^features:.* migrate"
 tap $? "cli: version lists the migrate feature"
 
+# wait_listen PORT: until a socket listens on it (at most 10 s)
+wait_listen() {
+	wl_i=0
+	while ! grep -q ":$(printf %04X $1) 00000000:0000 0A" /proc/net/tcp; do
+		wl_i=$((wl_i + 1))
+		[ $wl_i -le 100 ] || return 1
+		sleep 0.1
+	done
+}
 # mig_pair SRC DST PORT [MIGRATE OPTIONS]: receive DST listening in the
-# background (--json to $w/rx.json), migrate SRC connecting (retried while
-# nobody listens yet; stdout to $w/tx.out); $txr and $rxr: exit statuses
+# background (--json to $w/rx.json), migrate SRC connecting once it
+# listens (retried while refused; stdout to $w/tx.out); $txr and $rxr:
+# exit statuses
 mig_pair() {
 	mp_src=$1 mp_dst=$2 mp_port=$3
 	shift 3
 	$cli receive $mp_dst net:listen:127.0.0.1:$mp_port --key-file $w/mkey --json \
-		> $w/rx.json 2> $w/rx.err &
+		--timeout 20 > $w/rx.json 2> $w/rx.err &
 	mp_rx=$!
+	wait_listen $mp_port
 	for i in $(seq 100); do
 		$cli migrate $mp_src net:connect:127.0.0.1:$mp_port --key-file $w/mkey "$@" \
 			> $w/tx.out 2> $w/tx.err
@@ -407,8 +418,10 @@ echo "# txr=$txr rxr=$rxr"
 sed 's/^/# /' $w/tx.out $w/tx.err $w/rx.json $w/rx.err
 
 # ^C: the migration is cancelled, the source runs on, the receiver has no VM
-$cli receive mv4 net:listen:127.0.0.1:7603 --key-file $w/mkey --json > $w/rx.json 2> $w/rx.err &
+$cli receive mv4 net:listen:127.0.0.1:7603 --key-file $w/mkey --json --timeout 20 \
+	> $w/rx.json 2> $w/rx.err &
 rxp=$!
+wait_listen 7603
 for i in $(seq 50); do
 	$cli migrate mv3 net:connect:127.0.0.1:7603 --key-file $w/mkey --max-bandwidth 1M \
 		--progress > $w/tx.out 2> $w/tx.err &
@@ -446,7 +459,7 @@ tap $? "cli: a refused migrate exits 1 with ECONNREFUSED; the VM runs on and can
 
 { $cli migrate novm net:connect:127.0.0.1:7604 --key-file $w/mkey 2> $w/err; [ $? = 1 ]; } &&
 	grep -q ENOENT $w/err &&
-	{ $cli receive mv3 net:listen:127.0.0.1:7604 --key-file $w/mkey 2> $w/err; [ $? = 1 ]; } &&
+	{ $cli receive mv3 net:listen:127.0.0.1:7604 --key-file $w/mkey --timeout 5 2> $w/err; [ $? = 1 ]; } &&
 	grep -q EEXIST $w/err
 tap $? "cli: migrate of a missing VM (ENOENT), receive under a taken name (EEXIST): exit 1"
 
