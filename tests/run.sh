@@ -161,7 +161,7 @@ else
 		log "KUnit in QEMU (TCG, KASAN + lockdep)"
 		# Files the userspace stages (tests/qemu/kstage-*.sh) need.
 		kstage_files=(build/v3chkpt build/race_test build/hostile_run build/failnth_test
-			build/dirty_test)
+			build/dirty_test build/migrate_test)
 		for f in tests/qemu/kstage-*.sh; do
 			[ -f "$f" ] && kstage_files+=("$f")
 		done
