@@ -224,6 +224,8 @@ static int dst_go(struct v3_migration *mg, u32 running)
 		return v3_mig_fail(mg, ret,
 				   "in doubt: no GO after COMMIT (%s); VM %s waits here paused: resume it if the source shows it migrated, else destroy it",
 				   mg->link.why, mg->name);
+	if (mg->flags & V3CHKPT_MIG_RECV_PAUSED)
+		running = 0;
 	if (running) {
 		ret = v3_vm_run(vm);
 		if (ret)

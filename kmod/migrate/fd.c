@@ -375,7 +375,8 @@ int v3_mig_ioc_receive(struct v3_ucmd *ucmd)
 	struct v3_vm *vm;
 	int ret;
 
-	if (a->flags || mig_args_ok(a->name, a->url, a->reserved))
+	if ((a->flags & ~V3CHKPT_MIG_RECV_PAUSED) ||
+	    mig_args_ok(a->name, a->url, a->reserved))
 		return -EINVAL;
 	vm = v3_vm_get(a->name);
 	if (!IS_ERR(vm)) {
@@ -385,6 +386,7 @@ int v3_mig_ioc_receive(struct v3_ucmd *ucmd)
 	mg = mig_alloc(a->name, a->url);
 	if (IS_ERR(mg))
 		return PTR_ERR(mg);
+	mg->flags = a->flags;
 	ret = mig_start(mg);
 	if (ret < 0)
 		mig_free(mg);
