@@ -293,6 +293,11 @@ static int mig_start(struct v3_migration *mg)
 		fd = PTR_ERR(file);
 		goto err;
 	}
+#ifdef CONFIG_FAULT_INJECTION
+	/* a fail-nth walk of the caller counts in the thread doing the work */
+	t->fail_nth = current->fail_nth;
+	current->fail_nth = 0;
+#endif
 	wake_up_process(t);
 	fd_install(fd, file);
 	return fd;

@@ -55,6 +55,7 @@ struct v3_migration {
 	struct v3_mig_unit units[2];
 	bool held, was_running;	/* source: the switchover's pause */
 	u64 digest;		/* source: the total it sent */
+	u64 ack_ns;		/* source: a round's ack, smoothed */
 };
 
 int v3_mig_source(struct v3_migration *mg);
