@@ -278,7 +278,7 @@ int v3_mig_dest(struct v3_migration *mg)
 	ret = dst_go(mg, running);
 out:
 	if (ret && READ_ONCE(mg->cancel) && !committed)
-		v3_mig_fail(mg, -ECANCELED, "cancelled");
+		ret = v3_mig_cancelled(mg);
 	if (signal_pending(current))
 		flush_signals(current);
 	if (mg->chkpt)

@@ -56,6 +56,16 @@ int v3_mig_fail(struct v3_migration *mg, int err, const char *fmt, ...)
 	return err;
 }
 
+/* A cancel explains any failure that followed it. */
+int v3_mig_cancelled(struct v3_migration *mg)
+{
+	spin_lock(&mg->lock);
+	mg->st.error = -ECANCELED;
+	strscpy(mg->errmsg, "cancelled", sizeof(mg->errmsg));
+	spin_unlock(&mg->lock);
+	return -ECANCELED;
+}
+
 /* The engine's figures, the pages and the bytes so far, for STATUS. */
 void v3_mig_progress(void *arg)
 {

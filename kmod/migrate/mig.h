@@ -71,6 +71,7 @@ void v3_mig_set_state(struct v3_migration *mg, u32 state);
 __printf(3, 4) int v3_mig_fail(struct v3_migration *mg, int err,
 			       const char *fmt, ...);
 void v3_mig_progress(void *arg);
+int v3_mig_cancelled(struct v3_migration *mg);
 /* Past the point of no return unless cancelled first: 0 or -ECANCELED. */
 int v3_mig_commit_point(struct v3_migration *mg);
 

@@ -254,6 +254,8 @@ static int src_setup(struct v3_migration *mg)
 /* The engine's errors, in words for the status. */
 static int src_failed(struct v3_migration *mg, int ret)
 {
+	if (READ_ONCE(mg->cancel))
+		return v3_mig_cancelled(mg);
 	switch (ret) {
 	case -EAGAIN:
 		return v3_mig_fail(mg, ret,
@@ -284,7 +286,7 @@ int v3_mig_source(struct v3_migration *mg)
 	ret = v3_mig_link_open(&mg->link, mg->url, true, mg->net,
 			       mg->policy.max_bw);
 	if (ret)
-		return v3_mig_fail(mg, ret, "%s", mg->link.why);
+		goto fail;
 	mg->chkpt = v3_chkpt_open_live(&v3_mig_link_ops, &mg->link,
 				       V3_CHKPT_MODE_SAVE, NULL, NULL);
 	if (IS_ERR(mg->chkpt)) {
