@@ -30,7 +30,8 @@
 	"       [--destroy-source] [--dirty-mode wp|ad|pml] [--max-rounds N]\n" \
 	"       [--max-time S] [--timeout S] [--progress|--json]"
 #define RECEIVE_SYNOPSIS \
-	"receive NAME net:listen:ADDR:PORT --key-file K [--timeout S] [--progress|--json]"
+	"receive NAME net:listen:ADDR:PORT --key-file K [--timeout S] [--paused]\n" \
+	"       [--progress|--json]"
 #define TICK_MS		200
 
 struct mig_run {
@@ -39,6 +40,7 @@ struct mig_run {
 	const char *where;	/* the target as given (never holds a key) */
 	struct target t;
 	struct v3chkpt_vm_migrate m;
+	uint32_t recv_flags;	/* V3CHKPT_MIG_RECV_* */
 	bool json, progress;
 	bool cancelled;		/* a stop signal came and CANCEL took it */
 	bool line;		/* a progress line is open on the terminal */
@@ -175,6 +177,10 @@ static int parse_args(int argc, char **argv, struct mig_run *r)
 			r->m.flags |= V3CHKPT_MIG_DESTROY_SOURCE;
 			continue;
 		}
+		if (r->receive && !strcmp(argv[i], "--paused")) {
+			r->recv_flags |= V3CHKPT_MIG_RECV_PAUSED;
+			continue;
+		}
 		/* receive knows --key-file and --timeout only */
 		v = opt_split(argc, argv, &i, known, opt, sizeof(opt));
 		if (!v)
@@ -205,7 +211,9 @@ static int parse_args(int argc, char **argv, struct mig_run *r)
  */
 static int mig_start(struct mig_run *r, int *err)
 {
-	struct v3chkpt_vm_receive rc = { .size = sizeof(rc) };
+	struct v3chkpt_vm_receive rc = {
+		.size = sizeof(rc), .flags = r->recv_flags,
+	};
 	int dev, fd;
 
 	target_warn_unkeyed(&r->t);

@@ -360,14 +360,15 @@ wait_listen() {
 	done
 }
 # mig_pair SRC DST PORT [MIGRATE OPTIONS]: receive DST listening in the
-# background (--json to $w/rx.json), migrate SRC connecting once it
-# listens (retried while refused; stdout to $w/tx.out); $txr and $rxr:
-# exit statuses
+# background (--json to $w/rx.json; $rx_opt its options), migrate SRC
+# connecting once it listens (retried while refused; stdout to
+# $w/tx.out); $txr and $rxr: exit statuses
+rx_opt=
 mig_pair() {
 	mp_src=$1 mp_dst=$2 mp_port=$3
 	shift 3
 	$cli receive $mp_dst net:listen:127.0.0.1:$mp_port --key-file $w/mkey --json \
-		--timeout 20 > $w/rx.json 2> $w/rx.err &
+		--timeout 20 $rx_opt > $w/rx.json 2> $w/rx.err &
 	mp_rx=$!
 	wait_listen $mp_port
 	for i in $(seq 100); do
@@ -382,17 +383,21 @@ mig_pair() {
 	rxr=$?
 }
 
+# received paused: its digest is the source's at the switchover
 $cli vm create mv --mem 64M --vcpus 2 --workload ws=512,write=80,pattern=hotcold,pace_us=50 &&
-	$cli vm run mv && mig_pair mv mv2 7601 --json &&
+	$cli vm run mv && rx_opt=--paused && mig_pair mv mv2 7601 --json &&
 	[ $txr = 0 ] && [ $rxr = 0 ] && [ "$(wc -l < $w/tx.out)" = 1 ] &&
 	grep -q '^{"ok":true,"command":"migrate","vm":"mv","target":"net:connect:127.0.0.1:7601","state":"DONE",' $w/tx.out &&
 	grep -q '"rounds":[1-9][0-9]*,"bytes_sent":[1-9][0-9]*,"guest_bytes":67108864,' $w/tx.out &&
 	grep -q '"downtime_ms":[0-9.]*,' $w/tx.out && ! grep -q '"downtime_ms":0.000,' $w/tx.out &&
 	[ "$(wc -l < $w/rx.json)" = 1 ] &&
-	grep -q '^{"ok":true,"command":"receive","vm":"mv2",.*"state":"DONE",.*"vm_state":"running"}$' $w/rx.json &&
+	grep -q '^{"ok":true,"command":"receive","vm":"mv2",.*"state":"DONE",.*"vm_state":"paused"}$' $w/rx.json &&
 	$cli vm list > $w/vms && grep -Eq "^mv +migrated +64M +2 " $w/vms &&
-	grep -Eq "^mv2 +running +64M +2 " $w/vms
-tap $? "cli: migrate --json / receive --json over loopback: DONE, the source migrated, the copy running"
+	grep -Eq "^mv2 +paused +64M +2 " $w/vms &&
+	$cli vm digest mv > $w/d1 && $cli vm digest mv2 > $w/d2 && cmp -s $w/d1 $w/d2 &&
+	$cli vm run mv2 && $cli vm list | grep -Eq "^mv2 +running "
+tap $? "cli: migrate --json / receive --paused --json over loopback: DONE, the source migrated, the copy paused with its digest"
+rx_opt=
 sed 's/^/# /' $w/tx.err $w/rx.err
 # parsed on the host (tests/run.sh)
 echo "# V3CHKPT-MIGJSON migrate $(cat $w/tx.out)"
@@ -479,7 +484,8 @@ for args in "migrate" "migrate mv3" "migrate mv3 memory:x" "migrate mv3 dir:/tmp
 	"migrate mv3 net:connect:127.0.0.1:1 --json --progress" \
 	"migrate mv3 net:connect:127.0.0.1:1 --downtime" \
 	"receive" "receive x memory:y" "receive x net:listen:127.0.0.1:1 --downtime 5" \
-	"receive x net:listen:127.0.0.1:1 --destroy-source"; do
+	"receive x net:listen:127.0.0.1:1 --destroy-source" \
+	"migrate mv3 net:connect:127.0.0.1:1 --paused"; do
 	$cli $args > /dev/null 2>&1
 	rc=$?
 	[ $rc = 2 ] || { echo "# '$args' exited $rc, not 2"; r=1; }

@@ -13,6 +13,9 @@
  *   vCPUs equals the switchover state stepped as many steps as that vCPU
  *   ran on the destination (registers, compared per vCPU; the whole digest
  *   when both vCPUs ran alike), and 300 steps later still does.
+ * mig.running_vm_received_paused_equals_the_source: the same VM received
+ *   with RECV_PAUSED has exactly the source's digest, and 300 steps later
+ *   the digest of a copy of the source stepped alike.
  * mig.paused_vm_arrives_paused_and_destroy_source: exact digests; the
  *   source is gone with DESTROY_SOURCE (which listens, the receiver
  *   connecting).
@@ -105,9 +108,12 @@ static int mig_ioctl(int dev, struct v3chkpt_vm_migrate *m)
 	return ret_errno(ioctl(dev, V3CHKPT_IOC_VM_MIGRATE, m));
 }
 
-static int recv_ioctl(int dev, const char *name, const char *url)
+static int recv_ioctl(int dev, const char *name, const char *url,
+		      uint32_t flags)
 {
-	struct v3chkpt_vm_receive r = { .size = sizeof(r), .url = (uintptr_t)url };
+	struct v3chkpt_vm_receive r = {
+		.size = sizeof(r), .flags = flags, .url = (uintptr_t)url,
+	};
 
 	snprintf(r.name, sizeof(r.name), "%s", name);
 	return ret_errno(ioctl(dev, V3CHKPT_IOC_VM_RECEIVE, &r));
@@ -247,6 +253,7 @@ static int mig_connect(int dev, struct v3chkpt_vm_migrate *m)
 
 /* The receiving end, a child process; its results in shared memory. */
 struct rx {
+	uint32_t flags;		/* in: V3CHKPT_MIG_RECV_* */
 	int start;		/* VM_RECEIVE: 0 or -errno */
 	int ended;		/* 1 once the final status is in st */
 	int pollin;
@@ -285,7 +292,10 @@ static pid_t rx_fork(struct rx *rx, const char *name, const char *url,
 	char procs[128];
 	pid_t pid;
 
+	uint32_t flags = rx->flags;
+
 	memset(rx, 0, sizeof(*rx));
+	rx->flags = flags;
 	rx->start = 1;
 	pid = fork();
 	if (pid < 0)
@@ -305,7 +315,7 @@ static pid_t rx_fork(struct rx *rx, const char *name, const char *url,
 			_exit(2);
 		/* a receiver that connects retries while nobody listens */
 		for (i = 0; i < 300; i++) {
-			fd = recv_ioctl(dev, name, url);
+			fd = recv_ioctl(dev, name, url, rx->flags);
 			__atomic_store_n(&rx->start, fd < 0 ? fd : 0,
 					 __ATOMIC_RELEASE);
 			if (fd < 0)
@@ -504,6 +514,11 @@ static const struct v3chkpt_workload wl_hotcold = {
 	.ws_pages = 4096, .write_pct = 90, .pattern = V3CHKPT_WL_HOTCOLD,
 	.pace_us = 20, .seed = 12,
 };
+/* the same, paced: it converges in fewer rounds */
+static const struct v3chkpt_workload wl_hotcold_paced = {
+	.ws_pages = 4096, .write_pct = 90, .pattern = V3CHKPT_WL_HOTCOLD,
+	.pace_us = 200, .seed = 13,
+};
 /* 16 MiB of non-zero pages over 2 vCPUs: round 0 takes a while at 4 MiB/s */
 static const struct v3chkpt_workload wl_seq = {
 	.ws_pages = 2048, .write_pct = 100, .pattern = V3CHKPT_WL_SEQUENTIAL,
@@ -647,6 +662,59 @@ TEST_F_TIMEOUT(mig, running_vm_arrives_with_the_switchover_state, 400)
 	}
 }
 
+/*
+ * The main case again, received with RECV_PAUSED: the destination holds
+ * exactly the source's switchover state, and both step alike from it.
+ */
+TEST_F_TIMEOUT(mig, running_vm_received_paused_equals_the_source, 400)
+{
+	struct v3chkpt_vm_digest ds, dd, dref;
+	struct v3chkpt_mig_status st;
+	struct v3chkpt_vm_migrate m;
+	struct v3chkpt_vm_entry es, ed;
+	char msg[ERRMSG];
+	int mfd;
+
+	ASSERT_EQ(0, vm_wl(self->fd, "src", 256, 2, wl_hotcold_paced));
+	ASSERT_EQ(0, vm_run(self->fd, "src"));
+	ASSERT_LT(200, vm_wait_steps(self->fd, "src", 200));
+	self->rx->flags = V3CHKPT_MIG_RECV_PAUSED;
+	START_PAIR(m, "src", "dst", URL("listen", 7405, KEY_A),
+		   URL("connect", 7405, KEY_A));
+	ASSERT_EQ(0, mig_wait(mfd, 300, &st, msg, NULL)) TH_LOG("no end");
+	ASSERT_EQ(V3CHKPT_MIG_DONE, st.state) TH_LOG("error %d: %s", st.error, msg);
+	TH_LOG("rounds %u, %.3f s, downtime %.3f ms (expected %.3f)", st.round,
+	       st.total_ns / 1e9, st.downtime_ns / 1e6,
+	       st.expected_downtime_ns / 1e6);
+	close(mfd);
+	ASSERT_EQ(0, rx_reap(self->child));
+	self->child = 0;
+	EXPECT_EQ(V3CHKPT_MIG_DONE, self->rx->st.state);
+	EXPECT_EQ(V3CHKPT_VM_PAUSED, self->rx->st.vm_state);
+	ASSERT_EQ(0, vm_entry(self->fd, "src", &es));
+	EXPECT_EQ(V3CHKPT_VM_MIGRATED, es.state);
+	ASSERT_EQ(0, vm_entry(self->fd, "dst", &ed));
+	EXPECT_EQ(V3CHKPT_VM_PAUSED, ed.state);
+	EXPECT_EQ(es.steps, ed.steps);
+	ASSERT_EQ(0, vm_digest(self->fd, "src", &ds));
+	ASSERT_EQ(0, vm_digest(self->fd, "dst", &dd));
+	EXPECT_DIGEST_EQ(ds, dd);
+	/* the source cannot step: a copy of it does */
+	ASSERT_EQ(0, vm_save(self->fd, "src", KEY_PREFIX "src", 0));
+	EXPECT_EQ(0, vm_destroy(self->fd, "src"));
+	ASSERT_EQ(0, vm_load(self->fd, "ref", KEY_PREFIX "src",
+			     V3CHKPT_VM_LOAD_CREATE, NULL, msg)) TH_LOG("%s", msg);
+	ASSERT_EQ(0, vm_step(self->fd, "ref", 300));
+	ASSERT_EQ(0, vm_step(self->fd, "dst", 300));
+	ASSERT_EQ(0, vm_digest(self->fd, "ref", &dref));
+	ASSERT_EQ(0, vm_digest(self->fd, "dst", &dd));
+	EXPECT_DIGEST_EQ(dref, dd);
+	EXPECT_NE(ds.total, dd.total);
+	/* and it runs */
+	ASSERT_EQ(0, vm_run(self->fd, "dst"));
+	EXPECT_EQ(0, vm_is(self->fd, "dst", V3CHKPT_VM_RUNNING));
+}
+
 /* A paused source: the destination arrives paused, with its digest. */
 TEST_F_TIMEOUT(mig, paused_vm_arrives_paused_and_destroy_source, 300)
 {
@@ -768,7 +836,7 @@ TEST_F(mig, destination_name_taken_eexist)
 	struct v3chkpt_vm_entry e;
 
 	ASSERT_EQ(0, vm_new(self->fd, "dst", 64, 1, 1));
-	EXPECT_EQ(-EEXIST, recv_ioctl(self->fd, "dst", URL("listen", 7441, KEY_A)));
+	EXPECT_EQ(-EEXIST, recv_ioctl(self->fd, "dst", URL("listen", 7441, KEY_A), 0));
 	ASSERT_EQ(0, vm_entry(self->fd, "dst", &e));
 	EXPECT_EQ(V3CHKPT_VM_PAUSED, e.state);
 	EXPECT_EQ(0, e.steps);
@@ -1154,9 +1222,10 @@ TEST_F_TIMEOUT(mig, abi_start_rules, 120)
 	ASSERT_LT(0, self->child);
 	ASSERT_EQ(0, rx_started(self->rx, URL("listen", 7532, KEY_A)));
 	/* the receiver's own checks */
-	EXPECT_EQ(-EINVAL, recv_ioctl(self->fd, "bad/name", URL("listen", 7533, KEY_A)));
-	EXPECT_EQ(-EINVAL, recv_ioctl(self->fd, "dst2", "bogus:127.0.0.1:7533"));
-	EXPECT_EQ(-EINVAL, recv_raw(self->fd, 1, 0, sizeof(struct v3chkpt_vm_receive)));
+	EXPECT_EQ(-EINVAL, recv_ioctl(self->fd, "bad/name", URL("listen", 7533, KEY_A), 0));
+	EXPECT_EQ(-EINVAL, recv_ioctl(self->fd, "dst2", "bogus:127.0.0.1:7533", 0));
+	EXPECT_EQ(-EINVAL, recv_raw(self->fd, V3CHKPT_MIG_RECV_PAUSED << 1, 0,
+				    sizeof(struct v3chkpt_vm_receive)));
 	EXPECT_EQ(-EINVAL, recv_raw(self->fd, 0, 1, sizeof(struct v3chkpt_vm_receive)));
 	EXPECT_EQ(-EINVAL, recv_raw(self->fd, 0, 0, V3CHKPT_VM_RECEIVE_SIZE_VER0 - 8));
 	EXPECT_EQ(-ENOENT, vm_entry(self->fd, "dst2", &e));
@@ -1247,7 +1316,7 @@ static int unprivileged(void *arg)
 		return 90;
 	if (mig_ioctl(dev, &m) != -EPERM)
 		bad |= 1;
-	if (recv_ioctl(dev, "dst", URL("listen", 7552, KEY_A)) != -EPERM)
+	if (recv_ioctl(dev, "dst", URL("listen", 7552, KEY_A), 0) != -EPERM)
 		bad |= 2;
 	/* an fd handed over is useless too */
 	if (ret_errno(ioctl(mig_fd_for_nobody, V3CHKPT_IOC_MIG_STATUS, &st)) != -EPERM)
