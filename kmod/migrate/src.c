@@ -54,7 +54,10 @@ fail:
 static int src_pause(void *host, bool *was_running)
 {
 	struct v3_migration *mg = host;
+	u64 t0 = ktime_get_ns();
 	int ret = v3_vm_hold(mg->vm, was_running);
+
+	mg->pause_ns = ktime_get_ns() - t0;
 
 	if (!ret) {
 		mg->held = true;
@@ -207,15 +210,15 @@ static int src_round_end(struct v3_mig_chan *ch, u32 round)
 }
 
 /*
- * Besides its bytes, a switchover costs the pause, a harvest, the state
- * and the destination's verdict: as much as a round's ack, and the last
- * harvest, were seen to cost.
+ * Besides its bytes, a switchover costs the pause (a vCPU's step at
+ * most), a harvest, the state and the destination's verdict: as much as
+ * the last step, harvest and round's ack were seen to cost.
  */
 static u64 src_fixed_ns(struct v3_mig_chan *ch)
 {
 	struct v3_migration *mg = container_of(ch, struct v3_migration, chan);
 
-	return mg->ack_ns + mg->ram.harvest_ns;
+	return v3_vm_step_ns(mg->vm) + mg->ack_ns + mg->ram.harvest_ns;
 }
 
 static const struct v3_mig_chan_ops src_chan_ops = {

@@ -365,6 +365,8 @@ int v3_vcpu_thread(void *data)
 			}
 			/* A guest idles in HLT between ticks. */
 			usleep_range(pace, pace + pace / 4 + 1);
+			/* how long a pause may wait for this vCPU */
+			WRITE_ONCE(v->step_ns, ktime_get_ns() - t0);
 			vcpu_throttle(v, ktime_get_ns() - t0);
 		}
 	}
