@@ -124,7 +124,7 @@ struct v3_vcpu {
 	u64 budget;
 	bool active;
 	int error;		/* -errno of a fault; the vCPU stops */
-	u64 step_ns;		/* the last step and its pace, wall time */
+	u64 step_ns;		/* the last step, wall time */
 };
 
 struct v3_vm {
