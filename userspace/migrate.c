@@ -441,9 +441,9 @@ static void report_json(const struct mig_run *r, int err)
 			 strerror(-s->error));
 	}
 	printf(",\"cancelled\":%s", r->cancelled ? "true" : "false");
-	printf(",\"total_s\":%.6f,\"downtime_ms\":%.3f,\"expected_downtime_ms\":%.3f",
-	       s->total_ns / 1e9, s->downtime_ns / 1e6,
-	       s->expected_downtime_ns / 1e6);
+	printf(",\"total_s\":%.6f,\"downtime_ms\":%.3f,\"pause_ms\":%.3f",
+	       s->total_ns / 1e9, s->downtime_ns / 1e6, s->pause_ns / 1e6);
+	printf(",\"expected_downtime_ms\":%.3f", s->expected_downtime_ns / 1e6);
 	printf(",\"rounds\":%u,\"bytes_sent\":%llu,\"guest_bytes\":%llu",
 	       s->round, (unsigned long long)s->bytes_sent,
 	       (unsigned long long)s->guest_bytes);
@@ -481,8 +481,9 @@ static void report_text(const struct mig_run *r)
 		       r->cancelled ? "cancelled" : "failed", s->total_ns / 1e9,
 		       s->round, errno_name(-s->error));
 	if (s->state == V3CHKPT_MIG_DONE)
-		printf("  downtime:    %.1f ms (expected at the last round: %.1f ms)\n",
-		       s->downtime_ns / 1e6, s->expected_downtime_ns / 1e6);
+		printf("  downtime:    %.1f ms (expected at the last round: %.1f ms; the pause: %.1f ms)\n",
+		       s->downtime_ns / 1e6, s->expected_downtime_ns / 1e6,
+		       s->pause_ns / 1e6);
 	printf("  rounds:      %u\n", s->round);
 	printf("  %-13s%.1f MiB for %.1f MiB of guest RAM (%.2fx)\n",
 	       r->receive ? "received:" : "sent:", mib(s->bytes_sent),

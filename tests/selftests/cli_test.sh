@@ -413,7 +413,7 @@ tap $? "cli: migrating a migrated VM again: EIO, exit 1; vm destroy frees it"
 mig_pair mv2 mv3 7602 --compress lz4 --destroy-source &&
 	[ $txr = 0 ] && [ $rxr = 0 ] &&
 	grep -q "^migrated VM mv2 to net:connect:127.0.0.1:7602 in [0-9.]* s (source destroyed)$" $w/tx.out &&
-	grep -q "^  downtime: *[0-9.]* ms (expected at the last round: [0-9.]* ms)$" $w/tx.out &&
+	grep -q "^  downtime: *[0-9.]* ms (expected at the last round: [0-9.]* ms; the pause: [0-9.]* ms)$" $w/tx.out &&
 	grep -q "^  rounds: *[1-9][0-9]*$" $w/tx.out &&
 	grep -q "^  sent: *[0-9.]* MiB for 64.0 MiB of guest RAM ([0-9.]*x)$" $w/tx.out &&
 	grep -q "^  compression: *[0-9.]*x" $w/tx.out && ! grep -q "^  compression: *1.00x" $w/tx.out &&

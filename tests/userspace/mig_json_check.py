@@ -10,7 +10,7 @@ import sys
 
 EXPECTED = ("migrate", "receive")
 KEYS = {"ok", "command", "vm", "target", "state", "cancelled", "total_s",
-        "downtime_ms", "expected_downtime_ms", "rounds", "bytes_sent",
+        "downtime_ms", "pause_ms", "expected_downtime_ms", "rounds", "bytes_sent",
         "guest_bytes", "sent_ratio", "pages_sent", "pages_zero", "pages_lz4",
         "page_bytes", "compression_ratio", "throttle_pct"}
 
@@ -52,6 +52,8 @@ def check(tag, text):
         return f"compression_ratio {o['compression_ratio']}, want {ratio}"
     if tag == "migrate" and not 0 < o["downtime_ms"] <= o["total_s"] * 1000:
         return f"downtime {o['downtime_ms']} ms of {o['total_s']} s"
+    if tag == "migrate" and not 0 < o["pause_ms"] <= o["downtime_ms"]:
+        return f"pause {o['pause_ms']} ms of a {o['downtime_ms']} ms downtime"
     return None
 
 
