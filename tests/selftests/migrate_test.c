@@ -572,8 +572,10 @@ TEST_F_TIMEOUT(mig, running_vm_arrives_with_the_switchover_state, 400)
 	EXPECT_LT(0, st.bytes_sent);
 	EXPECT_LT(0, st.downtime_ns);
 	EXPECT_LE(st.downtime_ns, st.total_ns);
-	/* the vCPUs' stop is part of the downtime */
-	EXPECT_LT(0, st.pause_ns);
+	/*
+	 * The vCPUs' stop is part of the downtime (and may read 0 on a
+	 * kernel whose clock ticks coarsely, as the KUnit guest's does).
+	 */
 	EXPECT_LE(st.pause_ns, st.downtime_ns);
 	EXPECT_EQ(256 * MIB, st.guest_bytes);
 	/* every page went at least once; most of this guest was never written */
