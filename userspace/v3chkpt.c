@@ -311,15 +311,46 @@ out:
 	return ret;
 }
 
+/* list --json: {"checkpoints":[{"name","bytes","saved","saved_ns"},...]} */
+static void list_json(const struct v3chkpt_mem_entry *e, uint32_t count)
+{
+	uint32_t i;
+
+	printf("{\"checkpoints\":[");
+	for (i = 0; i < count; i++) {
+		time_t secs = e[i].created_ns / 1000000000ULL;
+		char when[64];
+
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC",
+			 gmtime(&secs));
+		printf("%s{\"name\":", i ? "," : "");
+		json_str(e[i].name);
+		printf(",\"bytes\":%llu,\"saved\":\"%s\",\"saved_ns\":%llu}",
+		       (unsigned long long)e[i].bytes, when,
+		       (unsigned long long)e[i].created_ns);
+	}
+	printf("]}\n");
+}
+
+static int cmd_version(int dev, int argc, char **argv);
+
+/* version [--json] */
+static int cmd_version_json(int dev, int argc, char **argv)
+{
+	if (argc == 2 && !strcmp(argv[1], "--json"))
+		return json_version(dev);
+	return cmd_version(dev, argc, argv);
+}
+
 static int cmd_list(int dev, int argc, char **argv)
 {
 	struct v3chkpt_mem_list l = { .size = sizeof(l) };
 	struct v3chkpt_mem_entry *e = NULL;
+	bool json = json_opt(&argc, argv);
 	uint32_t i;
 
-	(void)argv;
 	if (argc != 1)
-		return usage_error("list");
+		return usage_error("list [--json]");
 	for (;;) {
 		if (ioctl(dev, V3CHKPT_IOC_MEM_LIST, &l)) {
 			free(e);
@@ -333,6 +364,11 @@ static int cmd_list(int dev, int argc, char **argv)
 		if (!e)
 			return fail_errno("list", "out of memory");
 		l.entries = (uintptr_t)e;
+	}
+	if (json) {
+		list_json(e, l.count);
+		free(e);
+		return 0;
 	}
 	printf("%-32s %14s  %s\n", "NAME", "BYTES", "SAVED");
 	for (i = 0; i < l.count; i++) {
@@ -473,7 +509,7 @@ static const struct {
 	int (*fn)(int dev, int argc, char **argv);
 	int (*run)(int argc, char **argv);
 } cmds[] = {
-	{ "version", cmd_version, NULL }, { "put", cmd_put, NULL },
+	{ "version", cmd_version_json, NULL }, { "put", cmd_put, NULL },
 	{ "get", cmd_get, NULL }, { "list", cmd_list, NULL },
 	{ "delete", cmd_delete, NULL }, { "export", cmd_export, NULL },
 	{ "import", cmd_import, NULL }, { "inspect", NULL, cmd_inspect },
