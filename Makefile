@@ -10,7 +10,8 @@
 #   make bench       throughput, as ratios to same-boot baselines, in QEMU
 #   make checkpatch  kernel coding style over every C file
 #   make install     module, CLI, man page, completion, udev rule (DESTDIR,
-#                    PREFIX); make uninstall removes them
+#                    PREFIX); make uninstall removes them; install-tools
+#                    all but the module (which DKMS installs)
 #   make dkms-install  the module's source under DKMS (dkms add + install)
 
 KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
@@ -34,7 +35,7 @@ KSFT_HDRS := $(BUILD)/ksft/kselftest_harness.h $(BUILD)/ksft/kselftest.h
 CLI_SRCS += userspace/json.c
 
 .PHONY: all module tools tests setup demo check bench checkpatch clean \
-	install uninstall dkms-source dkms-install dkms-uninstall
+	install install-module install-tools uninstall dkms-source dkms-install dkms-uninstall
 
 all: module tools
 
@@ -169,18 +170,26 @@ INST_MAN = $(DESTDIR)$(PREFIX)/share/man/man8/v3chkpt.8
 INST_COMP = $(DESTDIR)$(PREFIX)/share/bash-completion/completions/v3chkpt
 INST_UDEV = $(DESTDIR)$(UDEVDIR)/60-v3chkpt.rules
 
-install: $(BUILD)/v3chkpt
+install: install-module install-tools
+
+# The module alone (with DKMS, dkms-install does this instead)
+install-module:
 	@test -f $(KO) || { echo "install: no $(KO): run make first" >&2; exit 1; }
 	install -D -m 0644 $(KO) $(INST_KO)
+	@if [ -n "$(DESTDIR)" ]; then \
+		echo "install: DESTDIR set: depmod skipped (run 'depmod -a $(KVER)' on the target)"; \
+	else \
+		depmod -a $(KVER); \
+	fi
+
+# The CLI, the man page, the completion and the udev rule
+install-tools: $(BUILD)/v3chkpt
 	install -D -m 0755 $(BUILD)/v3chkpt $(INST_CLI)
 	install -D -m 0644 docs/v3chkpt.8 $(INST_MAN)
 	install -D -m 0644 scripts/install/v3chkpt.bash $(INST_COMP)
 	install -D -m 0644 scripts/install/60-v3chkpt.rules $(INST_UDEV)
-	@if [ -n "$(DESTDIR)" ]; then \
-		echo "install: DESTDIR set: depmod skipped (run 'depmod -a $(KVER)' on the target)"; \
-	else \
-		depmod -a $(KVER) && \
-		{ ! command -v udevadm >/dev/null || udevadm control --reload-rules; }; \
+	@if [ -z "$(DESTDIR)" ] && command -v udevadm > /dev/null; then \
+		udevadm control --reload-rules; \
 	fi
 
 uninstall:

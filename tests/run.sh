@@ -112,6 +112,15 @@ bash tests/install/completion_test.sh > "$out/completion.tap" 2>&1
 count "$out/completion.tap"
 bash tests/install/man_test.sh > "$out/man.tap" 2>&1
 count "$out/man.tap"
+# inspect --json against the text, on streams of earlier releases and
+# damaged copies of one (the dir: form is checked in the DKMS guest)
+if [ -x build/v3chkpt ] && [ -f build/data/vm-1.0.v3c ]; then
+	python3 tests/userspace/inspect_json_check.py build/v3chkpt build/data/vm-1.0.v3c \
+		build/data/vm-1.0-skipmem.v3c build/data/live-1.1.v3c build/data/live-1.1-optional.v3c \
+		> "$out/inspect-json.tap" 2>&1 ||
+		echo "not ok 999 inspect_json_check.py exited with status $?" >> "$out/inspect-json.tap"
+	count "$out/inspect-json.tap"
+fi
 mkdir -p build/dkms
 bash tests/install/dkms_build.sh "$DEBIAN_ABI" "$DEBIAN_KDIR" build/dkms/v3chkpt.ko \
 	> "$out/dkms-build.tap"

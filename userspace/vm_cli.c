@@ -356,11 +356,11 @@ static void vm_list_json(const struct v3chkpt_vm_entry *e, uint32_t count)
 		format_size(mem, sizeof(mem), e[i].config.mem_bytes);
 		printf("%s{\"name\":", i ? "," : "");
 		json_str(e[i].name);
-		printf(",\"state\":\"%s\",\"memory\":\"%s\",\"memory_bytes\":%llu,"
-		       "\"vcpus\":%u,\"steps\":%llu,\"error\":%d,\"error_name\":",
+		printf(",\"state\":\"%s\",\"memory\":\"%s\",\"memory_bytes\":%llu",
 		       state_name(e[i].state), mem,
-		       (unsigned long long)e[i].config.mem_bytes, e[i].config.vcpus,
-		       (unsigned long long)e[i].steps, e[i].error);
+		       (unsigned long long)e[i].config.mem_bytes);
+		printf(",\"vcpus\":%u,\"steps\":%llu,\"error\":%d,\"error_name\":",
+		       e[i].config.vcpus, (unsigned long long)e[i].steps, e[i].error);
 		if (e[i].error)
 			printf("\"%s\"}", errno_name(-e[i].error));
 		else
@@ -431,9 +431,9 @@ static int vm_digest(const char *name, bool json)
 		/* hex strings: a u64 does not fit a JSON number everywhere */
 		printf("{\"vm\":");
 		json_str(name);
-		printf(",\"total\":\"%016llx\",\"mem\":\"%016llx\","
-		       "\"vcpus\":\"%016llx\",\"devs\":\"%016llx\"}\n",
-		       (unsigned long long)d.total, (unsigned long long)d.memory,
+		printf(",\"total\":\"%016llx\",\"mem\":\"%016llx\"",
+		       (unsigned long long)d.total, (unsigned long long)d.memory);
+		printf(",\"vcpus\":\"%016llx\",\"devs\":\"%016llx\"}\n",
 		       (unsigned long long)d.vcpus, (unsigned long long)d.devices);
 		return 0;
 	}

@@ -32,6 +32,11 @@ make -s install DESTDIR="$d/p" PREFIX=/usr KO="$ko" > "$d/install2.log" 2>&1 &&
 	test -f "$d/p/lib/udev/rules.d/60-v3chkpt.rules"
 tap $? "PREFIX=/usr places the CLI and man page under /usr, the udev rule in /lib/udev"
 
+make -s install-tools DESTDIR="$d/tools" > "$d/install3.log" 2>&1 &&
+	[ "$(cd "$d/tools" && find . -type f | sort | tr '\n' ' ')" = \
+	  "./lib/udev/rules.d/60-v3chkpt.rules ./usr/local/sbin/v3chkpt ./usr/local/share/bash-completion/completions/v3chkpt ./usr/local/share/man/man8/v3chkpt.8 " ]
+tap $? "make install-tools installs all but the module (DKMS installs it)"
+
 make -s uninstall DESTDIR="$d/root" KO="$ko" > "$d/uninstall.log" 2>&1
 tap $? "make uninstall DESTDIR=... succeeds"
 left=$(find "$d/root" \( -type f -o -type l \) | wc -l)

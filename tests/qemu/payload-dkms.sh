@@ -49,8 +49,12 @@ json vmlist vm list --json
 text vmlist vm list
 json digest vm digest dk1 --json
 text digest vm digest dk1
-json digest2 vm --json digest dk2
+json digest2 vm digest --json dk2
 text digest2 vm digest dk2
+/v3chkpt save dk1 dir:/tmp/dkdir --skip mem --no-progress
+tap $? "the VM saved to a dir: checkpoint (--skip mem)"
+json inspectdir inspect /tmp/dkdir --json
+text inspectdir inspect /tmp/dkdir
 /v3chkpt list --json extra > /tmp/o 2>&1
 [ $? = 2 ]
 tap $? "list --json with an extra argument is a usage error (exit 2)"

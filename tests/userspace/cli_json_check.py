@@ -9,6 +9,8 @@ import json
 import re
 import sys
 
+from inspect_json_check import compare
+
 
 def version(o, text):
     want = {"module", "abi", "stream_format", "features"}
@@ -72,8 +74,14 @@ def digest(o, text):
     return None
 
 
+def inspect_dir(o, text):
+    if "manifest" not in o or o["verdict"] != "OK":
+        return f"no manifest or not OK: {str(o)[:200]}"
+    return compare(text, o)
+
+
 CHECKS = {"version": version, "list": mem_list, "vmlist": vm_list,
-          "digest": digest, "digest2": digest}
+          "digest": digest, "digest2": digest, "inspectdir": inspect_dir}
 
 
 def main(path):
