@@ -35,7 +35,7 @@ int cmd_inspect(int argc, char **argv);
 
 /* json.c: --json output */
 bool json_opt(int *argc, char **argv);	/* drops --json from argv */
-void json_str(const char *s);		/* a quoted, escaped string */
+void json_quote(const char *s);		/* a quoted, escaped string */
 int json_version(int dev);
 extern bool inspect_json;		/* inspect --json (inspect_dir.c too) */
 

@@ -152,7 +152,7 @@ static void live_start(struct live *l, u64 at, const struct v3c_reader *r)
 	if (inspect_json) {
 		json_rec(at, "section");
 		printf(",\"id\":%u,\"name\":", s->id);
-		json_str(s->name);
+		json_quote(s->name);
 		printf(",\"instance\":%u,\"version\":%u,\"optional\":%s}",
 		       s->instance, s->version,
 		       r->rec.flags & V3C_RF_OPTIONAL ? "true" : "false");
@@ -205,7 +205,7 @@ static int live_part(struct live *l, u64 at, struct v3c_reader *r,
 	if (inspect_json) {
 		json_rec(at, is_end ? "section_end" : "part");
 		printf(",\"section\":%u,\"name\":", s->id);
-		json_str(s->name);
+		json_quote(s->name);
 		printf(",\"bytes\":%llu,\"xxh64\":\"%016llx\"",
 		       (unsigned long long)len, (unsigned long long)r->part_hash);
 		if (s->ram && len)
@@ -262,10 +262,10 @@ static void inspect_json_refused(const struct v3c_reader *r, int err,
 {
 	printf("%s,\"verdict\":\"REFUSED\",\"error\":{\"at\":%llu,\"record\":",
 	       records ? "]" : "", (unsigned long long)r->offset);
-	json_str(v3c_rec_type_name(r->rec.type));
+	json_quote(v3c_rec_type_name(r->rec.type));
 	printf(",\"errno\":%d,\"errno_name\":\"%s\",\"message\":", -err,
 	       errno_name(-err));
-	json_str(msg);
+	json_quote(msg);
 	printf("}}\n");
 }
 
@@ -296,7 +296,7 @@ int cmd_inspect(int argc, char **argv)
 	if (strcmp(argv[1], "-") && !stat(argv[1], &st) && S_ISDIR(st.st_mode)) {
 		if (inspect_json) {
 			printf("{\"file\":");
-			json_str(argv[1]);
+			json_quote(argv[1]);
 		}
 		ret = dir_src_open(argv[1], &dir);
 		v3c_reader_init(r, dir_src_read, dir);
@@ -310,7 +310,7 @@ int cmd_inspect(int argc, char **argv)
 		v3c_reader_init(r, file_read, f);
 		if (inspect_json) {
 			printf("{\"file\":");
-			json_str(argv[1]);
+			json_quote(argv[1]);
 		}
 	}
 	if (!ret)
@@ -320,7 +320,7 @@ int cmd_inspect(int argc, char **argv)
 	if (inspect_json) {
 		printf(",\"stream\":{\"format\":\"%u.%u\",\"producer\":",
 		       r->hdr.major, r->hdr.minor);
-		json_str(r->hdr.producer);
+		json_quote(r->hdr.producer);
 		printf(",\"flags\":%u,\"created_ns\":%llu},\"records\":[",
 		       r->hdr.flags, (unsigned long long)r->hdr.created_ns);
 		records = true;
@@ -342,7 +342,7 @@ int cmd_inspect(int argc, char **argv)
 			if (inspect_json) {
 				json_rec(at, "context");
 				printf(",\"name\":");
-				json_str(r->ctx.name);
+				json_quote(r->ctx.name);
 				printf(",\"instance\":%u,\"version\":%u}",
 				       r->ctx.instance, r->ctx.version);
 			} else {
@@ -358,7 +358,7 @@ int cmd_inspect(int argc, char **argv)
 			if (inspect_json) {
 				json_rec(at, "blob");
 				printf(",\"tag\":");
-				json_str(r->tag);
+				json_quote(r->tag);
 				printf(",\"bytes\":%llu}", (unsigned long long)r->data_len);
 			} else {
 				printf("@%-10llu   blob \"%s\" %llu bytes\n",

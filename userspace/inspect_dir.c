@@ -111,7 +111,7 @@ static int manifest_files(struct dir_src *d)
 		if (inspect_json) {
 			printf("%s{\"file\":\"" V3D_CTX_FILE_FMT "\",\"context\":",
 			       i ? "," : "", i);
-			json_str(e.name);
+			json_quote(e.name);
 			printf(",\"instance\":%u,\"bytes\":%llu,\"xxh64\":\"%016llx\"}",
 			       e.instance, (unsigned long long)e.size,
 			       (unsigned long long)e.xxh64);

@@ -26,7 +26,7 @@ bool json_opt(int *argc, char **argv)
 	return found;
 }
 
-void json_str(const char *s)
+void json_quote(const char *s)
 {
 	putchar('"');
 	for (; *s; s++) {
@@ -60,7 +60,7 @@ int json_version(int dev)
 	if (ioctl(dev, V3CHKPT_IOC_VERSION, &v))
 		return fail_errno("version", NULL);
 	printf("{\"module\":");
-	json_str(v.module_version);
+	json_quote(v.module_version);
 	printf(",\"abi\":%u,\"stream_format\":\"%u.%u\",\"features\":[",
 	       v.abi_version, v.format_major, v.format_minor);
 	for (i = 0; i < ARRAY_SIZE(features); i++) {

@@ -324,7 +324,7 @@ static void list_json(const struct v3chkpt_mem_entry *e, uint32_t count)
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC",
 			 gmtime(&secs));
 		printf("%s{\"name\":", i ? "," : "");
-		json_str(e[i].name);
+		json_quote(e[i].name);
 		printf(",\"bytes\":%llu,\"saved\":\"%s\",\"saved_ns\":%llu}",
 		       (unsigned long long)e[i].bytes, when,
 		       (unsigned long long)e[i].created_ns);

@@ -355,7 +355,7 @@ static void vm_list_json(const struct v3chkpt_vm_entry *e, uint32_t count)
 
 		format_size(mem, sizeof(mem), e[i].config.mem_bytes);
 		printf("%s{\"name\":", i ? "," : "");
-		json_str(e[i].name);
+		json_quote(e[i].name);
 		printf(",\"state\":\"%s\",\"memory\":\"%s\",\"memory_bytes\":%llu",
 		       state_name(e[i].state), mem,
 		       (unsigned long long)e[i].config.mem_bytes);
@@ -430,7 +430,7 @@ static int vm_digest(const char *name, bool json)
 	if (json) {
 		/* hex strings: a u64 does not fit a JSON number everywhere */
 		printf("{\"vm\":");
-		json_str(name);
+		json_quote(name);
 		printf(",\"total\":\"%016llx\",\"mem\":\"%016llx\"",
 		       (unsigned long long)d.total, (unsigned long long)d.memory);
 		printf(",\"vcpus\":\"%016llx\",\"devs\":\"%016llx\"}\n",

@@ -28,7 +28,8 @@ cat "$d/man.err"
 	done
 tap $? "man -l renders it, with every section"
 
-build/v3chkpt --help > "$d/help"
+build/v3chkpt --help > "$d/help" && [ "$(grep -c '^  [a-z]' "$d/help")" -gt 10 ]
+tap $? "build/v3chkpt --help lists the commands"
 missing=""
 for c in $(sed -n 's/^  vm \([a-z|]*\) .*/\1/p; t; s/^  \([a-z][a-z|]*\) .*/\1/p' "$d/help" |
 	   tr '|' ' '); do
