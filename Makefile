@@ -9,6 +9,10 @@
 #   make check       every test (userspace, kselftest, KUnit) in QEMU
 #   make bench       throughput, as ratios to same-boot baselines, in QEMU
 #   make checkpatch  kernel coding style over every C file
+#   make install     module, CLI, man page, completion, udev rule (DESTDIR,
+#                    PREFIX); make uninstall removes them; install-tools
+#                    all but the module (which DKMS installs)
+#   make dkms-install  the module's source under DKMS (dkms add + install)
 
 KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
 		    $(wildcard /usr/src/linux-headers-*-amd64))
@@ -27,8 +31,11 @@ OLD_STREAMS := $(patsubst tests/data/%.xz,$(BUILD)/data/%,$(wildcard tests/data/
 # Format 1.1 streams with sections, for the kernel's loader (old_streams_test.sh).
 LIVE_STREAMS := $(BUILD)/data/live-1.1.v3c $(BUILD)/data/live-1.1-optional.v3c
 KSFT_HDRS := $(BUILD)/ksft/kselftest_harness.h $(BUILD)/ksft/kselftest.h
+# --json output (a line of its own: other branches edit CLI_SRCS)
+CLI_SRCS += userspace/json.c
 
-.PHONY: all module tools tests setup demo check bench checkpatch clean
+.PHONY: all module tools tests setup demo check bench checkpatch clean \
+	install install-module install-tools uninstall dkms-source dkms-install dkms-uninstall
 
 all: module tools
 
@@ -152,6 +159,71 @@ $(BUILD)/data/live-1.1.v3c: $(BUILD)/live_test
 $(BUILD)/data/live-1.1-optional.v3c: $(BUILD)/live_test
 	@mkdir -p $(BUILD)/data
 	$(BUILD)/live_test --write-optional $@
+
+# Install.  DESTDIR stages the files; PREFIX places the CLI, the man page
+# and the completion.  The module goes to /lib/modules/KVER/updates and the
+# udev rule to UDEVDIR, where modprobe and udev look whatever the PREFIX.
+# KVER is the kernel the module was built for (its vermagic).
+PREFIX ?= /usr/local
+DESTDIR ?=
+KO ?= v3chkpt.ko
+KVER ?= $(or $(shell modinfo -F vermagic $(KO) 2>/dev/null | cut -d' ' -f1),$(shell uname -r))
+UDEVDIR ?= /lib/udev/rules.d
+INST_KO = $(DESTDIR)/lib/modules/$(KVER)/updates/v3chkpt.ko
+INST_CLI = $(DESTDIR)$(PREFIX)/sbin/v3chkpt
+INST_MAN = $(DESTDIR)$(PREFIX)/share/man/man8/v3chkpt.8
+INST_COMP = $(DESTDIR)$(PREFIX)/share/bash-completion/completions/v3chkpt
+INST_UDEV = $(DESTDIR)$(UDEVDIR)/60-v3chkpt.rules
+
+install: install-module install-tools
+
+# The module alone (with DKMS, dkms-install does this instead)
+install-module:
+	@test -f $(KO) || { echo "install: no $(KO): run make first" >&2; exit 1; }
+	install -D -m 0644 $(KO) $(INST_KO)
+	@if [ -n "$(DESTDIR)" ]; then \
+		echo "install: DESTDIR set: depmod skipped (run 'depmod -a $(KVER)' on the target)"; \
+	else \
+		depmod -a $(KVER); \
+	fi
+
+# The CLI, the man page, the completion and the udev rule
+install-tools: $(BUILD)/v3chkpt
+	install -D -m 0755 $(BUILD)/v3chkpt $(INST_CLI)
+	install -D -m 0644 docs/v3chkpt.8 $(INST_MAN)
+	install -D -m 0644 scripts/install/v3chkpt.bash $(INST_COMP)
+	install -D -m 0644 scripts/install/60-v3chkpt.rules $(INST_UDEV)
+	@if [ -z "$(DESTDIR)" ] && command -v udevadm > /dev/null; then \
+		udevadm control --reload-rules; \
+	fi
+
+uninstall:
+	rm -f $(INST_KO) $(INST_CLI) $(INST_MAN) $(INST_COMP) $(INST_UDEV)
+	@if [ -n "$(DESTDIR)" ]; then \
+		echo "uninstall: DESTDIR set: depmod skipped"; \
+	else \
+		depmod -a $(KVER); \
+	fi
+
+# DKMS (dkms.conf): the module's sources in /usr/src/v3chkpt-VERSION, then
+# dkms add + install (for the running kernel; later kernels get it from
+# DKMS's autoinstall).  dkms-source alone copies them (DKMS_SRCDIR).
+DKMS_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
+DKMS_SRCDIR ?= $(DESTDIR)/usr/src/v3chkpt-$(DKMS_VERSION)
+
+dkms-source:
+	rm -rf $(DKMS_SRCDIR)
+	mkdir -p $(DKMS_SRCDIR)
+	cp --parents Kbuild dkms.conf $$(find include kmod stores tests/kunit -name '*.[ch]') \
+		$(DKMS_SRCDIR)/
+
+dkms-install: dkms-source
+	dkms add -m v3chkpt -v $(DKMS_VERSION)
+	dkms install -m v3chkpt -v $(DKMS_VERSION)
+
+dkms-uninstall:
+	dkms remove -m v3chkpt -v $(DKMS_VERSION) --all
+	rm -rf $(DKMS_SRCDIR)
 
 setup:
 	bash scripts/setup.sh

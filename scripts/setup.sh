@@ -8,7 +8,7 @@ cache=${V3CHKPT_CACHE:-/var/cache/v3chkpt}
 pkgs=(build-essential linux-headers-amd64 linux-source-6.1 qemu-system-x86
       busybox-static cpio bc flex bison libelf-dev libssl-dev kmod python3
       libxxhash-dev liblz4-dev xz-utils rsync clang libclang-rt-14-dev
-      gcc-multilib libc6-dev-i386)
+      gcc-multilib libc6-dev-i386 dkms mandoc man-db)
 
 missing=()
 for p in "${pkgs[@]}"; do

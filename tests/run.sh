@@ -101,6 +101,49 @@ if [ -x build/fuzz_reader ]; then
 	count "$out/fuzz.tap"
 fi
 
+# 1c. installing: make install/uninstall into a DESTDIR, the bash
+# completion, the man page (host); DKMS builds the module for Debian's
+# kernel, and that module is booted in QEMU (payload-dkms.sh)
+if [ -f build/debian/src/v3chkpt.ko ]; then
+	bash tests/install/install_test.sh build/debian/src/v3chkpt.ko > "$out/install.tap" 2>&1
+	count "$out/install.tap"
+fi
+bash tests/install/completion_test.sh > "$out/completion.tap" 2>&1
+count "$out/completion.tap"
+bash tests/install/man_test.sh > "$out/man.tap" 2>&1
+count "$out/man.tap"
+# inspect --json against the text, on streams of earlier releases and
+# damaged copies of one (the dir: form is checked in the DKMS guest)
+if [ -x build/v3chkpt ] && [ -f build/data/vm-1.0.v3c ]; then
+	python3 tests/userspace/inspect_json_check.py build/v3chkpt build/data/vm-1.0.v3c \
+		build/data/vm-1.0-skipmem.v3c build/data/live-1.1.v3c build/data/live-1.1-optional.v3c \
+		> "$out/inspect-json.tap" 2>&1 ||
+		echo "not ok 999 inspect_json_check.py exited with status $?" >> "$out/inspect-json.tap"
+	count "$out/inspect-json.tap"
+fi
+mkdir -p build/dkms
+bash tests/install/dkms_build.sh "$DEBIAN_ABI" "$DEBIAN_KDIR" build/dkms/v3chkpt.ko \
+	> "$out/dkms-build.tap"
+count "$out/dkms-build.tap"
+if [ -s build/dkms/v3chkpt.ko ] && [ -x build/v3chkpt ]; then
+	log "the DKMS-built module in QEMU (Debian $DEBIAN_ABI, TCG)"
+	if run_guest dkms "$DEBIAN_VMLINUZ" tests/qemu/payload-dkms.sh 600 1G "$out" \
+		build/dkms/v3chkpt.ko build/v3chkpt; then
+		sed -n '/V3CHKPT-GUEST-START/,/V3CHKPT-GUEST-END/p' \
+			"$out/dkms/results.log" > "$out/dkms.tap"
+		count "$out/dkms.tap"
+		# the CLI's --json output, parsed here (the guest has no parser)
+		python3 tests/userspace/cli_json_check.py "$out/dkms/results.log" \
+			> "$out/dkms-json.tap" 2>&1 ||
+			echo "not ok 999 cli_json_check.py exited with status $?" >> "$out/dkms-json.tap"
+		count "$out/dkms-json.tap"
+	else
+		stage_fail "DKMS guest did not complete"
+	fi
+else
+	stage_fail "DKMS module or CLI missing"
+fi
+
 # 2. kselftests on Debian's kernel
 if [ -f build/debian/src/v3chkpt.ko ] && [ -x build/v3chkpt_test ] && [ -x build/vm_test ]; then
 	log "kselftests in QEMU (Debian $DEBIAN_ABI, TCG)"

@@ -33,6 +33,12 @@ int dev_open(void);
 
 int cmd_inspect(int argc, char **argv);
 
+/* json.c: --json output */
+bool json_opt(int *argc, char **argv);	/* drops --json from argv */
+void json_quote(const char *s);		/* a quoted, escaped string */
+int json_version(int dev);
+extern bool inspect_json;		/* inspect --json (inspect_dir.c too) */
+
 /*
  * slurp.c: a file (or stdin, "-") whole: mapped if regular, else read;
  * NULL with errno on failure.  Give back with slurp_free().

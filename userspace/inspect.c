@@ -27,6 +27,17 @@ static ssize_t file_read(void *priv, void *buf, size_t len)
 	return n;
 }
 
+/* --json: one object; the records in an array, in stream order */
+bool inspect_json;
+static bool json_first;
+
+static void json_rec(u64 at, const char *type)
+{
+	printf("%s{\"at\":%llu,\"type\":\"%s\"", json_first ? "" : ",",
+	       (unsigned long long)at, type);
+	json_first = false;
+}
+
 /* Names seen so far, to refuse repeats (EBADMSG), as the kernel does. */
 struct names {
 	char **v;
@@ -84,6 +95,14 @@ static int names_check(struct names *s, const char *what)
 static void print_summary(u64 at, const char *what, const char *counted,
 			  const struct v3c_reader *r)
 {
+	if (inspect_json) {
+		json_rec(at, strcmp(counted, "records") ? "end" : "context_end");
+		printf(",\"%s\":%llu,\"bytes\":%llu,\"xxh64\":\"%016llx\"}", counted,
+		       (unsigned long long)r->summary.count,
+		       (unsigned long long)r->summary.bytes,
+		       (unsigned long long)r->summary.hash);
+		return;
+	}
 	printf("@%-10llu %s: %llu %s, %llu bytes, xxh64 %016llx ok\n",
 	       (unsigned long long)at, what,
 	       (unsigned long long)r->summary.count, counted,
@@ -130,6 +149,15 @@ static void live_start(struct live *l, u64 at, const struct v3c_reader *r)
 	s->version = r->sec.version;
 	s->ram = !strcmp(r->sec.name, V3C_SECTION_RAM);
 	strcpy(s->name, r->sec.name);
+	if (inspect_json) {
+		json_rec(at, "section");
+		printf(",\"id\":%u,\"name\":", s->id);
+		json_quote(s->name);
+		printf(",\"instance\":%u,\"version\":%u,\"optional\":%s}",
+		       s->instance, s->version,
+		       r->rec.flags & V3C_RF_OPTIONAL ? "true" : "false");
+		return;
+	}
 	printf("@%-10llu section %u \"%s\" instance %u version %u%s\n",
 	       (unsigned long long)at, s->id, s->name, s->instance, s->version,
 	       r->rec.flags & V3C_RF_OPTIONAL ? " (optional)" : "");
@@ -168,18 +196,35 @@ static int live_part(struct live *l, u64 at, struct v3c_reader *r,
 	s->parts++;
 	s->bytes += len;
 	l->parts++;
-	printf("@%-10llu   %s of section %u \"%s\": %llu bytes, xxh64 %016llx ok",
-	       (unsigned long long)at, is_end ? "end" : "part", s->id, s->name,
-	       (unsigned long long)len, (unsigned long long)r->part_hash);
 	if (s->ram && len) {
 		int e;
 
-		printf("; batch of %u pages in %u runs: %u zero, %u raw, %u lz4",
-		       info.npages, info.nruns, info.pages[V3C_PAGE_ENC_ZERO],
-		       info.pages[V3C_PAGE_ENC_RAW], info.pages[V3C_PAGE_ENC_LZ4]);
 		for (e = 0; e < V3C_PAGE_ENCS; e++)
 			l->pages[e] += info.pages[e];
 	}
+	if (inspect_json) {
+		json_rec(at, is_end ? "section_end" : "part");
+		printf(",\"section\":%u,\"name\":", s->id);
+		json_quote(s->name);
+		printf(",\"bytes\":%llu,\"xxh64\":\"%016llx\"",
+		       (unsigned long long)len, (unsigned long long)r->part_hash);
+		if (s->ram && len)
+			printf(",\"batch\":{\"pages\":%u,\"runs\":%u,\"zero\":%u,\"raw\":%u,\"lz4\":%u}",
+			       info.npages, info.nruns, info.pages[V3C_PAGE_ENC_ZERO],
+			       info.pages[V3C_PAGE_ENC_RAW], info.pages[V3C_PAGE_ENC_LZ4]);
+		if (is_end)
+			printf(",\"parts\":%llu,\"section_bytes\":%llu",
+			       (unsigned long long)s->parts, (unsigned long long)s->bytes);
+		printf("}");
+		return 0;
+	}
+	printf("@%-10llu   %s of section %u \"%s\": %llu bytes, xxh64 %016llx ok",
+	       (unsigned long long)at, is_end ? "end" : "part", s->id, s->name,
+	       (unsigned long long)len, (unsigned long long)r->part_hash);
+	if (s->ram && len)
+		printf("; batch of %u pages in %u runs: %u zero, %u raw, %u lz4",
+		       info.npages, info.nruns, info.pages[V3C_PAGE_ENC_ZERO],
+		       info.pages[V3C_PAGE_ENC_RAW], info.pages[V3C_PAGE_ENC_LZ4]);
 	printf("\n");
 	if (is_end)
 		printf("@%-10llu   section %u \"%s\" ended: %llu parts, %llu bytes\n",
@@ -211,6 +256,19 @@ static const char *why(int err)
 	return strerror(-err);
 }
 
+/* The end of a refused stream's object: the error, as on stderr */
+static void inspect_json_refused(const struct v3c_reader *r, int err,
+				 const char *msg, bool records)
+{
+	printf("%s,\"verdict\":\"REFUSED\",\"error\":{\"at\":%llu,\"record\":",
+	       records ? "]" : "", (unsigned long long)r->offset);
+	json_quote(v3c_rec_type_name(r->rec.type));
+	printf(",\"errno\":%d,\"errno_name\":\"%s\",\"message\":", -err,
+	       errno_name(-err));
+	json_quote(msg);
+	printf("}}\n");
+}
+
 int cmd_inspect(int argc, char **argv)
 {
 	struct names tags = { 0 }, ctxs = { 0 }, secs = { 0 };
@@ -220,10 +278,14 @@ int cmd_inspect(int argc, char **argv)
 	struct stat st;
 	FILE *f = NULL;
 	int item, ret = 0, blobs = 0;
+	bool records = false;
+	const char *trailing = NULL;
 	u8 extra;
 
+	inspect_json = json_opt(&argc, argv);
+	json_first = true;
 	if (argc != 2)
-		return usage_error("inspect FILE|DIR");
+		return usage_error("inspect FILE|DIR [--json]");
 	r = calloc(1, sizeof(*r));
 	live = calloc(1, sizeof(*live));
 	if (!r || !live) {
@@ -232,6 +294,10 @@ int cmd_inspect(int argc, char **argv)
 		return fail_errno("inspect", "out of memory");
 	}
 	if (strcmp(argv[1], "-") && !stat(argv[1], &st) && S_ISDIR(st.st_mode)) {
+		if (inspect_json) {
+			printf("{\"file\":");
+			json_quote(argv[1]);
+		}
 		ret = dir_src_open(argv[1], &dir);
 		v3c_reader_init(r, dir_src_read, dir);
 	} else {
@@ -242,14 +308,27 @@ int cmd_inspect(int argc, char **argv)
 			return fail_errno("inspect: cannot open", argv[1]);
 		}
 		v3c_reader_init(r, file_read, f);
+		if (inspect_json) {
+			printf("{\"file\":");
+			json_quote(argv[1]);
+		}
 	}
 	if (!ret)
 		ret = v3c_reader_start(r);
 	if (ret)
 		goto bad;
-	printf("stream: format %u.%u, producer \"%s\", flags 0x%x, created %llu ns\n",
+	if (inspect_json) {
+		printf(",\"stream\":{\"format\":\"%u.%u\",\"producer\":",
+		       r->hdr.major, r->hdr.minor);
+		json_quote(r->hdr.producer);
+		printf(",\"flags\":%u,\"created_ns\":%llu},\"records\":[",
+		       r->hdr.flags, (unsigned long long)r->hdr.created_ns);
+		records = true;
+	} else {
+		printf("stream: format %u.%u, producer \"%s\", flags 0x%x, created %llu ns\n",
 	       r->hdr.major, r->hdr.minor, r->hdr.producer, r->hdr.flags,
 	       (unsigned long long)r->hdr.created_ns);
+	}
 	for (;;) {
 		u64 at = r->offset;
 
@@ -260,17 +339,32 @@ int cmd_inspect(int argc, char **argv)
 		}
 		switch (item) {
 		case V3C_ITEM_CTX_BEGIN:
-			printf("@%-10llu context \"%s\" instance %u version %u\n",
+			if (inspect_json) {
+				json_rec(at, "context");
+				printf(",\"name\":");
+				json_quote(r->ctx.name);
+				printf(",\"instance\":%u,\"version\":%u}",
+				       r->ctx.instance, r->ctx.version);
+			} else {
+				printf("@%-10llu context \"%s\" instance %u version %u\n",
 			       (unsigned long long)at, r->ctx.name,
 			       r->ctx.instance, r->ctx.version);
+			}
 			ret = names_add(&ctxs, r->ctx.name, r->ctx.instance);
 			if (ret)
 				goto bad;
 			break;
 		case V3C_ITEM_BLOB:
-			printf("@%-10llu   blob \"%s\" %llu bytes\n",
+			if (inspect_json) {
+				json_rec(at, "blob");
+				printf(",\"tag\":");
+				json_quote(r->tag);
+				printf(",\"bytes\":%llu}", (unsigned long long)r->data_len);
+			} else {
+				printf("@%-10llu   blob \"%s\" %llu bytes\n",
 			       (unsigned long long)at, r->tag,
 			       (unsigned long long)r->data_len);
+			}
 			blobs++;
 			ret = names_add(&tags, r->tag, 0);
 			if (!ret)
@@ -297,6 +391,12 @@ int cmd_inspect(int argc, char **argv)
 				goto bad;
 			break;
 		case V3C_ITEM_SKIPPED:
+			if (inspect_json) {
+				json_rec(at, "skipped");
+				printf(",\"record_type\":%u,\"bytes\":%llu}",
+				       r->rec.type, (unsigned long long)r->rec.len);
+				break;
+			}
 			printf("@%-10llu   optional record type 0x%04x skipped (%llu bytes)\n",
 			       (unsigned long long)at, r->rec.type,
 			       (unsigned long long)r->rec.len);
@@ -313,9 +413,22 @@ int cmd_inspect(int argc, char **argv)
 	}
 done:
 	if (r->read(r->priv, &extra, 1) != 0) {
-		fprintf(stderr, "inspect: %s: trailing bytes after the end record\n",
-			argv[1]);
+		trailing = "trailing bytes after the end record";
+		fprintf(stderr, "inspect: %s: %s\n", argv[1], trailing);
 		ret = -EBADMSG;
+		if (inspect_json)
+			inspect_json_refused(r, ret, trailing, records);
+	} else if (inspect_json) {
+		printf("],\"verdict\":\"OK\",\"contexts\":%llu,\"blobs\":%d,\"bytes\":%llu",
+		       (unsigned long long)r->ncontexts, blobs,
+		       (unsigned long long)r->offset);
+		if (live->nsec)
+			printf(",\"live\":{\"sections\":%u,\"parts\":%llu,\"zero\":%llu,\"raw\":%llu,\"lz4\":%llu}",
+			       live->nsec, (unsigned long long)live->parts,
+			       (unsigned long long)live->pages[V3C_PAGE_ENC_ZERO],
+			       (unsigned long long)live->pages[V3C_PAGE_ENC_RAW],
+			       (unsigned long long)live->pages[V3C_PAGE_ENC_LZ4]);
+		printf("}\n");
 	} else {
 		printf("verdict: OK, %llu contexts, %d blobs, %llu bytes\n",
 		       (unsigned long long)r->ncontexts, blobs,
@@ -332,7 +445,10 @@ bad:
 	fprintf(stderr, "inspect: %s: at byte %llu (record %s): %s (%s)\n",
 		argv[1], (unsigned long long)r->offset,
 		v3c_rec_type_name(r->rec.type), why(ret), errno_name(-ret));
-	printf("verdict: REFUSED\n");
+	if (inspect_json)
+		inspect_json_refused(r, ret, why(ret), records);
+	else
+		printf("verdict: REFUSED\n");
 out:
 	names_free(&tags);
 	names_free(&ctxs);

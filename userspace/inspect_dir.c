@@ -94,13 +94,47 @@ static int read_manifest(struct dir_src *d)
 	return ret ? ret : v3d_manifest_parse(d->manifest, got, &d->m);
 }
 
+/* The manifest's context files: each listed, each there at its size. */
+static int manifest_files(struct dir_src *d)
+{
+	struct v3d_entry e;
+	struct stat st;
+	int fd;
+	u32 i;
+
+	for (i = 0; i < d->m.nctx; i++) {
+		v3d_manifest_entry(&d->m, i, &e);
+		fd = open_ctx(d, i, &st);
+		if (fd < 0)
+			return fd;
+		close(fd);
+		if (inspect_json) {
+			printf("%s{\"file\":\"" V3D_CTX_FILE_FMT "\",\"context\":",
+			       i ? "," : "", i);
+			json_quote(e.name);
+			printf(",\"instance\":%u,\"bytes\":%llu,\"xxh64\":\"%016llx\"}",
+			       e.instance, (unsigned long long)e.size,
+			       (unsigned long long)e.xxh64);
+		} else {
+			printf("  " V3D_CTX_FILE_FMT "  \"%s\" instance %u, %llu bytes, xxh64 %016llx\n",
+			       i, e.name, e.instance, (unsigned long long)e.size,
+			       (unsigned long long)e.xxh64);
+		}
+		if (!S_ISREG(st.st_mode) || (u64)st.st_size != e.size) {
+			fprintf(stderr, "inspect: %s/" V3D_CTX_FILE_FMT ": %llu bytes, the manifest says %llu\n",
+				d->path, i, (unsigned long long)st.st_size,
+				(unsigned long long)e.size);
+			return (u64)st.st_size < e.size ? -ENODATA : -EBADMSG;
+		}
+	}
+	return 0;
+}
+
 int dir_src_open(const char *path, struct dir_src **out)
 {
 	struct dir_src *d = calloc(1, sizeof(*d));
 	struct v3d_entry e;
-	struct stat st;
-	int ret, fd;
-	u32 i;
+	int ret;
 
 	if (!d)
 		return -ENOMEM;
@@ -118,24 +152,17 @@ int dir_src_open(const char *path, struct dir_src **out)
 			V3D_MANIFEST_NAME);
 		return ret;
 	}
-	printf("manifest: %u context files, %u bytes outside contexts, stream %llu bytes, checksum ok\n",
-	       d->m.nctx, d->m.glue_len, (unsigned long long)d->m.stream_len);
-	for (i = 0; i < d->m.nctx; i++) {
-		v3d_manifest_entry(&d->m, i, &e);
-		fd = open_ctx(d, i, &st);
-		if (fd < 0)
-			return fd;
-		close(fd);
-		printf("  " V3D_CTX_FILE_FMT "  \"%s\" instance %u, %llu bytes, xxh64 %016llx\n",
-		       i, e.name, e.instance, (unsigned long long)e.size,
-		       (unsigned long long)e.xxh64);
-		if (!S_ISREG(st.st_mode) || (u64)st.st_size != e.size) {
-			fprintf(stderr, "inspect: %s/" V3D_CTX_FILE_FMT ": %llu bytes, the manifest says %llu\n",
-				path, i, (unsigned long long)st.st_size,
-				(unsigned long long)e.size);
-			return (u64)st.st_size < e.size ? -ENODATA : -EBADMSG;
-		}
-	}
+	if (inspect_json)
+		printf(",\"manifest\":{\"context_files\":%u,\"outside_bytes\":%u,\"stream_bytes\":%llu,\"files\":[",
+		       d->m.nctx, d->m.glue_len, (unsigned long long)d->m.stream_len);
+	else
+		printf("manifest: %u context files, %u bytes outside contexts, stream %llu bytes, checksum ok\n",
+		       d->m.nctx, d->m.glue_len, (unsigned long long)d->m.stream_len);
+	ret = manifest_files(d);
+	if (inspect_json)
+		printf("]}");
+	if (ret)
+		return ret;
 	if (d->m.nctx) {
 		v3d_manifest_entry(&d->m, 0, &e);
 		d->glue_left = e.glue_before;

@@ -30,22 +30,22 @@ static void print_usage(FILE *f)
 "\n"
 "Checkpoint control utility for the v3chkpt kernel module (/dev/v3chkpt).\n"
 "\n"
-"  version                          module ABI, stream format and features\n"
+"  version [--json]                 module ABI, stream format and features\n"
 "  put STORE:URL SPEC=FILE...       save files as blobs into a new checkpoint\n"
 "  get STORE:URL SPEC [FILE]        load one blob (to FILE or stdout)\n"
-"  list                             list memory-store checkpoints\n"
+"  list [--json]                    list memory-store checkpoints\n"
 "  delete memory:KEY                delete a memory-store checkpoint\n"
 "  export STORE:URL FILE            copy a checkpoint's raw stream to FILE\n"
 "  import FILE STORE:URL            store FILE's raw stream as a checkpoint\n"
-"  inspect FILE|DIR                 decode and verify a stream file ('-': stdin)\n"
+"  inspect FILE|DIR [--json]        decode and verify a stream file ('-': stdin)\n"
 "                                   or a dir: checkpoint\n"
 "\n"
 "  vm create NAME --mem SIZE --vcpus N [--workload KEY=VAL,...] [--devices LIST]\n"
 "                                   create a VM (paused)\n"
-"  vm list                          list VMs\n"
+"  vm list [--json]                 list VMs\n"
 "  vm run|pause|resume NAME         start, stop or restart a VM's vCPUs\n"
 "  vm step NAME COUNT               run COUNT steps per vCPU, then pause\n"
-"  vm digest NAME                   print the VM's state digests\n"
+"  vm digest NAME [--json]          print the VM's state digests\n"
 "  vm dirty NAME [--mode wp|ad|pml] [--interval SECS] [--count N] [--json]\n"
 "                                   track the pages the VM dirties: per interval\n"
 "                                   (1 s; fractions too) pages, MB/s, harvest cost\n"
@@ -330,15 +330,46 @@ out:
 	return ret;
 }
 
+/* list --json: {"checkpoints":[{"name","bytes","saved","saved_ns"},...]} */
+static void list_json(const struct v3chkpt_mem_entry *e, uint32_t count)
+{
+	uint32_t i;
+
+	printf("{\"checkpoints\":[");
+	for (i = 0; i < count; i++) {
+		time_t secs = e[i].created_ns / 1000000000ULL;
+		char when[64];
+
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC",
+			 gmtime(&secs));
+		printf("%s{\"name\":", i ? "," : "");
+		json_quote(e[i].name);
+		printf(",\"bytes\":%llu,\"saved\":\"%s\",\"saved_ns\":%llu}",
+		       (unsigned long long)e[i].bytes, when,
+		       (unsigned long long)e[i].created_ns);
+	}
+	printf("]}\n");
+}
+
+static int cmd_version(int dev, int argc, char **argv);
+
+/* version [--json] */
+static int cmd_version_json(int dev, int argc, char **argv)
+{
+	if (argc == 2 && !strcmp(argv[1], "--json"))
+		return json_version(dev);
+	return cmd_version(dev, argc, argv);
+}
+
 static int cmd_list(int dev, int argc, char **argv)
 {
 	struct v3chkpt_mem_list l = { .size = sizeof(l) };
 	struct v3chkpt_mem_entry *e = NULL;
+	bool json = json_opt(&argc, argv);
 	uint32_t i;
 
-	(void)argv;
 	if (argc != 1)
-		return usage_error("list");
+		return usage_error("list [--json]");
 	for (;;) {
 		if (ioctl(dev, V3CHKPT_IOC_MEM_LIST, &l)) {
 			free(e);
@@ -352,6 +383,11 @@ static int cmd_list(int dev, int argc, char **argv)
 		if (!e)
 			return fail_errno("list", "out of memory");
 		l.entries = (uintptr_t)e;
+	}
+	if (json) {
+		list_json(e, l.count);
+		free(e);
+		return 0;
 	}
 	printf("%-32s %14s  %s\n", "NAME", "BYTES", "SAVED");
 	for (i = 0; i < l.count; i++) {
@@ -493,7 +529,7 @@ static const struct {
 	int (*fn)(int dev, int argc, char **argv);
 	int (*run)(int argc, char **argv);
 } cmds[] = {
-	{ "version", cmd_version, NULL }, { "put", cmd_put, NULL },
+	{ "version", cmd_version_json, NULL }, { "put", cmd_put, NULL },
 	{ "get", cmd_get, NULL }, { "list", cmd_list, NULL },
 	{ "delete", cmd_delete, NULL }, { "export", cmd_export, NULL },
 	{ "import", cmd_import, NULL }, { "inspect", NULL, cmd_inspect },

@@ -336,16 +336,49 @@ static void format_size(char *buf, size_t len, uint64_t bytes)
 		snprintf(buf, len, "%" PRIu64 "%c", bytes, units[u]);
 }
 
+static const char *state_name(uint32_t state)
+{
+	return state < ARRAY_SIZE(states) && states[state] ? states[state] : "?";
+}
+
+/*
+ * vm list --json: {"vms":[{"name","state","memory","memory_bytes","vcpus",
+ * "steps","error","error_name"},...]}; error is 0 (none) or -errno.
+ */
+static void vm_list_json(const struct v3chkpt_vm_entry *e, uint32_t count)
+{
+	uint32_t i;
+
+	printf("{\"vms\":[");
+	for (i = 0; i < count; i++) {
+		char mem[32];
+
+		format_size(mem, sizeof(mem), e[i].config.mem_bytes);
+		printf("%s{\"name\":", i ? "," : "");
+		json_quote(e[i].name);
+		printf(",\"state\":\"%s\",\"memory\":\"%s\",\"memory_bytes\":%llu",
+		       state_name(e[i].state), mem,
+		       (unsigned long long)e[i].config.mem_bytes);
+		printf(",\"vcpus\":%u,\"steps\":%llu,\"error\":%d,\"error_name\":",
+		       e[i].config.vcpus, (unsigned long long)e[i].steps, e[i].error);
+		if (e[i].error)
+			printf("\"%s\"}", errno_name(-e[i].error));
+		else
+			printf("null}");
+	}
+	printf("]}\n");
+}
+
 static int vm_list(int argc, char **argv)
 {
 	struct v3chkpt_vm_list l = { .size = sizeof(l) };
 	struct v3chkpt_vm_entry *e = NULL;
+	bool json = json_opt(&argc, argv);
 	uint32_t i;
 	int r;
 
-	(void)argv;
 	if (argc != 1)
-		return usage_error("vm list");
+		return usage_error("vm list [--json]");
 	for (;;) {
 		r = vm_ioctl(V3CHKPT_IOC_VM_LIST, &l);
 		if (r) {
@@ -360,6 +393,11 @@ static int vm_list(int argc, char **argv)
 		if (!e)
 			return fail_errno("vm list", "out of memory");
 		l.entries = (uintptr_t)e;
+	}
+	if (json) {
+		vm_list_json(e, l.count);
+		free(e);
+		return 0;
 	}
 	printf("%-31s %-8s %8s %5s %14s  %s\n", "NAME", "STATE", "MEMORY",
 	       "VCPUS", "STEPS", "ERROR");
@@ -379,7 +417,7 @@ static int vm_list(int argc, char **argv)
 	return 0;
 }
 
-static int vm_digest(const char *name)
+static int vm_digest(const char *name, bool json)
 {
 	struct v3chkpt_vm_digest d = { .size = sizeof(d) };
 	int r;
@@ -389,6 +427,16 @@ static int vm_digest(const char *name)
 	r = vm_ioctl(V3CHKPT_IOC_VM_DIGEST, &d);
 	if (r)
 		return r > 0 ? r : fail_errno("vm digest", name);
+	if (json) {
+		/* hex strings: a u64 does not fit a JSON number everywhere */
+		printf("{\"vm\":");
+		json_quote(name);
+		printf(",\"total\":\"%016llx\",\"mem\":\"%016llx\"",
+		       (unsigned long long)d.total, (unsigned long long)d.memory);
+		printf(",\"vcpus\":\"%016llx\",\"devs\":\"%016llx\"}\n",
+		       (unsigned long long)d.vcpus, (unsigned long long)d.devices);
+		return 0;
+	}
 	printf("%016llx mem=%016llx vcpus=%016llx devs=%016llx\n",
 	       (unsigned long long)d.total, (unsigned long long)d.memory,
 	       (unsigned long long)d.vcpus, (unsigned long long)d.devices);
@@ -438,9 +486,11 @@ int cmd_vm(int argc, char **argv)
 	if (!strcmp(sub, "dirty"))
 		return cmd_vm_dirty(argc - 1, argv + 1);
 	if (!strcmp(sub, "digest")) {
+		bool json = json_opt(&argc, argv);
+
 		if (argc != 3)
-			return usage_error("vm digest NAME");
-		return vm_digest(argv[2]);
+			return usage_error("vm digest NAME [--json]");
+		return vm_digest(argv[2], json);
 	}
 	if (!strcmp(sub, "step")) {
 		uint64_t count;
