@@ -11,6 +11,10 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
+
 extern int dev;
 extern int failures;		/* invariant violations seen */
 extern unsigned int cur_n;	/* the walk's n, for messages */

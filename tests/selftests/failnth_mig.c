@@ -146,7 +146,7 @@ static bool errno_ok(int err, bool cancelled)
 
 	if (cancelled && err == -ECANCELED)
 		return true;
-	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(ok); i++)
 		if (err == -ok[i])
 			return true;
 	return false;
