@@ -24,6 +24,7 @@
  *
  *   failnth_test OP     one walk; the last line of output is its summary
  *   failnth_test list   the operations
+ *   failnth_test mig-src, mig-dst   the live-migration walks (failnth_mig.c)
  *   FAILNTH_VERBOSE=1   a line per n: result, seconds (op + checks), reason
  */
 #include <dirent.h>
