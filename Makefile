@@ -128,10 +128,12 @@ $(BUILD)/store_test: tests/selftests/store_test.c tests/selftests/helpers.h \
 	$(CC) $(UCFLAGS) -Wno-sign-compare -Wno-unused-parameter -Wno-format-truncation \
 		-I$(BUILD)/ksft -static -o $@ tests/selftests/store_test.c -lpthread
 
-$(BUILD)/failnth_test: tests/selftests/failnth_test.c tests/selftests/helpers.h \
+$(BUILD)/failnth_test: tests/selftests/failnth_test.c tests/selftests/failnth_mig.c \
+		tests/selftests/failnth.h tests/selftests/helpers.h \
 		tests/selftests/vm_helpers.h include/uapi/linux/v3chkpt.h
 	@mkdir -p $(BUILD)
-	$(CC) $(UCFLAGS) -Wno-format-truncation -static -o $@ tests/selftests/failnth_test.c -lpthread
+	$(CC) $(UCFLAGS) -Wno-format-truncation -static -o $@ tests/selftests/failnth_test.c \
+		tests/selftests/failnth_mig.c -lpthread
 
 $(BUILD)/race_test: tests/selftests/race_test.c tests/selftests/helpers.h \
 		tests/selftests/vm_helpers.h include/uapi/linux/v3chkpt.h

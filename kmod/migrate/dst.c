@@ -47,6 +47,15 @@ static __printf(3, 4) int dst_refuse(struct v3_migration *mg, int err,
 	return err;
 }
 
+/*
+ * A context that could not be read: out of memory as such (the source
+ * reports the destination's errno), anything else as a damaged stream.
+ */
+static int dst_ctx_errno(long err)
+{
+	return err == -ENOMEM ? -ENOMEM : -EPROTO;
+}
+
 /* The "mig" and "vm" contexts: can this host take the VM? */
 static int dst_hello(struct v3_migration *mg, struct v3chkpt_vm_config *cfg)
 {
@@ -60,7 +69,7 @@ static int dst_hello(struct v3_migration *mg, struct v3chkpt_vm_config *cfg)
 				V3_MIG_CTX_VERSION);
 	if (IS_ERR(ctx))
 		return dst_refuse(mg, PTR_ERR(ctx) == -EPROTONOSUPPORT ?
-				  -EPROTONOSUPPORT : -EPROTO,
+				  -EPROTONOSUPPORT : dst_ctx_errno(PTR_ERR(ctx)),
 				  "no migration context this host reads (%ld)",
 				  PTR_ERR(ctx));
 	V3_CHKPT_LOAD(ctx, "features", feats, fail);
@@ -68,8 +77,8 @@ static int dst_hello(struct v3_migration *mg, struct v3chkpt_vm_config *cfg)
 	V3_CHKPT_LOAD(ctx, "guest_bytes", bytes, fail);
 	ret = v3_chkpt_close_ctx(ctx);
 	if (ret)
-		return dst_refuse(mg, -EPROTO, "the migration context is damaged (%d)",
-				  ret);
+		return dst_refuse(mg, dst_ctx_errno(ret),
+				  "the migration context is damaged (%d)", ret);
 	if (feats & ~V3_MIG_FEATS)
 		return dst_refuse(mg, -EOPNOTSUPP,
 				  "features 0x%x are unknown on this host",
@@ -85,8 +94,8 @@ static int dst_hello(struct v3_migration *mg, struct v3chkpt_vm_config *cfg)
 fail:
 	ret = v3_chkpt_ctx_error(ctx);
 	v3_chkpt_close_ctx(ctx);
-	return dst_refuse(mg, -EPROTO, "the migration context is damaged (%d)",
-			  ret);
+	return dst_refuse(mg, dst_ctx_errno(ret),
+			  "the migration context is damaged (%d)", ret);
 }
 
 static int dst_build(struct v3_migration *mg,
@@ -160,8 +169,9 @@ static int dst_state(struct v3_migration *mg, struct v3_vm_stage **stage,
 	ctx = v3_chkpt_open_ctx(mg->chkpt, "mig-end", 0, V3_MIG_CTX_VERSION,
 				V3_MIG_CTX_VERSION);
 	if (IS_ERR(ctx))
-		return dst_refuse(mg, -EPROTO, "%s", mg->link.why[0] ?
-				  mg->link.why : "no digests after the state");
+		return dst_refuse(mg, dst_ctx_errno(PTR_ERR(ctx)), "%s",
+				  mg->link.why[0] ? mg->link.why :
+				  "no digests after the state");
 	V3_CHKPT_LOAD(ctx, "digest.memory", src->memory, fail);
 	V3_CHKPT_LOAD(ctx, "digest.vcpus", src->vcpus, fail);
 	V3_CHKPT_LOAD(ctx, "digest.devices", src->devices, fail);
@@ -181,7 +191,8 @@ static int dst_state(struct v3_migration *mg, struct v3_vm_stage **stage,
 fail:
 	ret = v3_chkpt_ctx_error(ctx);
 	v3_chkpt_close_ctx(ctx);
-	return dst_refuse(mg, -EPROTO, "the digests are damaged (%d)", ret);
+	return dst_refuse(mg, dst_ctx_errno(ret), "the digests are damaged (%d)",
+			  ret);
 }
 
 /* After the last ROUND: the state applied, the digests compared, listed. */

@@ -16,6 +16,7 @@
 #include <linux/fs.h>
 #include <linux/kthread.h>
 #include <linux/memcontrol.h>
+#include <linux/pid.h>
 #include <linux/poll.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
@@ -135,6 +136,9 @@ static int mig_thread(void *arg)
 	mg->st.total_ns = ktime_get_ns() - t0;
 	if (ret)
 		mg->st.throttle_pct = 0;	/* the engine lifted it */
+#ifdef CONFIG_FAULT_INJECTION
+	mg->fail_nth = current->fail_nth;
+#endif
 	mg->ended = true;
 	spin_unlock(&mg->lock);
 	wake_up_all(&mg->wq);
@@ -224,6 +228,9 @@ static void mig_free(struct v3_migration *mg)
 		v3_vm_put(mg->vm);
 	if (mg->net)
 		put_net(mg->net);
+#ifdef CONFIG_FAULT_INJECTION
+	put_pid(mg->fail_pid);
+#endif
 	mem_cgroup_put(mg->memcg);
 	kfree_sensitive(mg->url);
 	kfree(mg);
@@ -235,6 +242,10 @@ static int mig_release(struct inode *inode, struct file *file)
 
 	mig_cancel(mg);
 	wait_for_completion(&mg->done);
+#ifdef CONFIG_FAULT_INJECTION
+	if (mg->fail_pid && mg->fail_pid == task_pid(current))
+		current->fail_nth = mg->fail_nth;
+#endif
 	mig_free(mg);
 	return 0;
 }
@@ -310,9 +321,16 @@ static int mig_start(struct v3_migration *mg)
 		goto err;
 	}
 #ifdef CONFIG_FAULT_INJECTION
-	/* a fail-nth walk of the caller counts in the thread doing the work */
-	t->fail_nth = current->fail_nth;
-	current->fail_nth = 0;
+	/*
+	 * A fail-nth walk of the caller counts in the thread doing the work;
+	 * what the thread leaves of it comes back when the caller closes the
+	 * fd, so that the walk can tell whether its failure was injected.
+	 */
+	if (current->fail_nth) {
+		t->fail_nth = current->fail_nth;
+		current->fail_nth = 0;
+		mg->fail_pid = get_task_pid(current, PIDTYPE_PID);
+	}
 #endif
 	wake_up_process(t);
 	fd_install(fd, file);

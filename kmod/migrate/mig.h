@@ -18,6 +18,7 @@
 struct v3_vm;
 struct v3_chkpt;
 struct mem_cgroup;
+struct pid;
 
 /* The "mig" context: what the source asks of the destination. */
 #define V3_MIG_CTX_VERSION	1
@@ -36,6 +37,10 @@ struct v3_migration {
 	struct v3_vm *vm;	/* source: held from the ioctl; dst: built */
 
 	struct task_struct *task;
+#ifdef CONFIG_FAULT_INJECTION
+	struct pid *fail_pid;	/* armed fail-nth: gets the rest back on close */
+	unsigned int fail_nth;	/* what the thread left of it */
+#endif
 	struct completion done;	/* the thread has finished */
 	wait_queue_head_t wq;	/* poll: ended */
 

@@ -4,12 +4,14 @@
 # caught by payload-kunit.sh's kmemleak scan and VM page count checks in
 # failnth_test; warnings by check_dmesg and failnth_test itself.
 if [ -e /proc/self/fail-nth ] && [ -x /failnth_test ]; then
-	# About 7 minutes under TCG + KASAN (the dirty tracker's six walks
-	# about a minute); `failnth_test list` has more (mem-save-over,
-	# dir-load, dir-load-create, net-load-create).
+	# About 10 minutes under TCG + KASAN (the dirty tracker's six walks
+	# about a minute; the two live-migration walks 85 s each, a time
+	# budget: FAILNTH_BUDGET=S, FAILNTH_CAP=N in failnth_mig.c);
+	# `failnth_test list` has more (mem-save-over, dir-load,
+	# dir-load-create, net-load-create).
 	for op in ${V3CHKPT_FAILNTH_OPS:-create mem-save dir-save net-save mem-load \
 		mem-load-create dir-save-over net-load dirty-wp dirty-ad dirty-pml \
-		harvest-wp harvest-ad harvest-pml}; do
+		harvest-wp harvest-ad harvest-pml mig-src mig-dst}; do
 		t0=$(cut -d' ' -f1 /proc/uptime)
 		/failnth_test "$op" > /tmp/failnth.out 2>&1
 		rc=$?

@@ -24,6 +24,7 @@
  *
  *   failnth_test OP     one walk; the last line of output is its summary
  *   failnth_test list   the operations
+ *   failnth_test mig-src, mig-dst   the live-migration walks (failnth_mig.c)
  *   FAILNTH_VERBOSE=1   a line per n: result, seconds (op + checks), reason
  */
 #include <dirent.h>
@@ -46,6 +47,7 @@
 #include <linux/v3chkpt.h>
 #define KEY_PREFIX	"fn-"
 #include "vm_helpers.h"
+#include "failnth.h"
 
 #ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
@@ -62,27 +64,20 @@
 #define PAGES_FILE	"/sys/kernel/debug/v3chkpt/vm_pages_in_use"
 #define NET_TIMEOUT	"10"
 
-static int dev = -1;
-static int failures;		/* invariant violations seen */
+int dev = -1;
+int failures;
 static struct v3chkpt_vm_digest d_src, d_dst;
 static uint8_t *raw_over;	/* memory checkpoint "fn-over" as it was */
 static size_t raw_over_len;
 static long pages_base;
 static int kmsg = -1;
-static unsigned int cur_n;
-static bool verbose;		/* FAILNTH_VERBOSE=1: a line per n */	/* the walk's n, for messages */
-static const char *cur_op;
-
-/* Count every violation; print the first 50. */
-#define FAIL(fmt, ...) do {						\
-	if (failures++ < 50)						\
-		printf("FAIL %s n=%u: " fmt "\n", cur_op, cur_n,	\
-		       ##__VA_ARGS__);					\
-} while (0)
+unsigned int cur_n;
+bool verbose;
+const char *cur_op;
 
 /* ---- fault injection ---- */
 
-static int put_file(const char *path, const char *val)
+int put_file(const char *path, const char *val)
 {
 	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
 
@@ -128,7 +123,7 @@ static int fault_setup(void)
 }
 
 /* This thread's fail-nth file. */
-static int fn_open(void)
+int fn_open(void)
 {
 	char path[64];
 
@@ -136,7 +131,7 @@ static int fn_open(void)
 	return open(path, O_RDWR | O_CLOEXEC);
 }
 
-static void fn_arm(int fd, unsigned int n)
+void fn_arm(int fd, unsigned int n)
 {
 	char b[16];
 	int len = snprintf(b, sizeof(b), "%u", n);
@@ -147,7 +142,7 @@ static void fn_arm(int fd, unsigned int n)
 	}
 }
 
-static unsigned int fn_left(int fd)
+unsigned int fn_left(int fd)
 {
 	char b[16] = "";
 
@@ -160,7 +155,7 @@ static unsigned int fn_left(int fd)
 
 /* ---- checks ---- */
 
-static long vm_pages(void)
+long vm_pages(void)
 {
 	char b[32] = "";
 	int fd = open(PAGES_FILE, O_RDONLY | O_CLOEXEC);
@@ -174,7 +169,7 @@ static long vm_pages(void)
 }
 
 /* Report what the kernel logged since the last call that looks wrong. */
-static void kmsg_check(void)
+void kmsg_check(void)
 {
 	static const char *const bad[] = {
 		"WARNING:", "BUG:", "Oops", "UBSAN:", "Call Trace",
@@ -572,7 +567,7 @@ static int net_port(bool save_walk)
 }
 
 /* Is something listening on 127.0.0.1:@port? */
-static bool listening(int port)
+bool listening(int port)
 {
 	char want[32], line[256];
 	bool found = false;
@@ -1061,7 +1056,7 @@ static bool errno_clean(const struct op *op, int ret)
 	return false;
 }
 
-static double now(void)
+double now(void)
 {
 	struct timespec ts;
 
@@ -1069,13 +1064,7 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Errnos seen, for the summary. */
-struct tally {
-	int err[140];
-	int absorbed;
-};
-
-static void tally_print(const struct tally *t, char *out, size_t len)
+void tally_print(const struct tally *t, char *out, size_t len)
 {
 	size_t off = 0;
 	int e;
@@ -1154,6 +1143,7 @@ static int walk(const struct op *op)
 int main(int argc, char **argv)
 {
 	const struct op *op = NULL;
+	bool mig;
 	size_t i;
 	int r;
 
@@ -1165,9 +1155,13 @@ int main(int argc, char **argv)
 	if (argc == 2 && !strcmp(argv[1], "list")) {
 		for (i = 0; i < ARRAY_SIZE(ops); i++)
 			printf("%s\t%s\n", ops[i].name, ops[i].desc);
+		printf("mig-src\tlive migration on loopback, the source's thread\n");
+		printf("mig-dst\tlive migration on loopback, the destination's thread\n");
 		return 0;
 	}
-	if (!op) {
+	mig = argc == 2 && (!strcmp(argv[1], "mig-src") ||
+			    !strcmp(argv[1], "mig-dst"));
+	if (!op && !mig) {
 		fprintf(stderr, "usage: %s OP (%s list: the operations)\n",
 			argv[0], argv[0]);
 		return 2;
@@ -1181,6 +1175,10 @@ int main(int argc, char **argv)
 	if (kmsg < 0 || lseek(kmsg, 0, SEEK_END) < 0) {
 		printf("/dev/kmsg: %s\n", strerror(errno));
 		return 2;
+	}
+	if (mig) {
+		r = fault_setup();
+		return r ? 2 : mig_walk(argv[1]);
 	}
 	skip = op->skip;
 	r = fault_setup();
