@@ -29,8 +29,8 @@ sed 's/^/# /' /tmp/recv.json /tmp/recv.json.err
 tap $rc "migrate: v3chkpt receive mig exits 0"
 [ "$(jget ok /tmp/recv.json)" = true ]
 tap $? "migrate: its report says ok"
-[ "$st" = running ]
-tap $? "migrate: the VM runs on the destination ($st)"
+[ "$st" = running ] && [ "$(jget vm_state /tmp/recv.json)" = running ]
+tap $? "migrate: the VM runs on the destination (vm list: $st, report: $(jget vm_state /tmp/recv.json))"
 tap $prc "migrate: the destination VM pauses"
 $cli save mig memory:mig-dst && $cli load fast memory:mig-dst &&
 	$cli delete memory:mig-dst > /dev/null && $cli vm destroy mig

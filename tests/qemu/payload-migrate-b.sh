@@ -31,9 +31,9 @@ d=$($cli vm digest mig)
 tap $? "digest-migsrc $d"
 # The issue's bar: the real downtime within 1.5x of the engine's own
 # prediction for the last round.
-dt=$(jget downtime_ns /tmp/mig.json) ex=$(jget expected_downtime_ns /tmp/mig.json)
+dt=$(jget downtime_ms /tmp/mig.json) ex=$(jget expected_downtime_ms /tmp/mig.json)
 awk -v d="$dt" -v e="$ex" 'BEGIN { exit !(d > 0 && e > 0 && d <= 1.5 * e) }'
-tap $? "migrate: downtime within 1.5x of the last round's expected downtime (downtime $dt ns, expected $ex ns, ratio $(awk -v d="$dt" -v e="$ex" 'BEGIN { if (e > 0) printf "%.2f", d / e; else print "-" }'))"
+tap $? "migrate: downtime within 1.5x of the last round's expected downtime (downtime $dt ms, expected $ex ms, ratio $(awk -v d="$dt" -v e="$ex" 'BEGIN { if (e > 0) printf "%.2f", d / e; else print "-" }'))"
 mig_connect /tmp/mig-save.out save mig "net:connect:$PEER_ADDR:7004" --key-file /tmp/key
 tap $? "migrate: the migrated VM (the switchover state) saved to A"
 $cli vm destroy mig
