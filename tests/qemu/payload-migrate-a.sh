@@ -14,7 +14,8 @@ $cli receive mig "net:listen:$SELF_ADDR:7002" --key-file /tmp/badkey --json \
 rc=$?
 sed 's/^/# /' /tmp/recv-bad.json /tmp/recv-bad.json.err
 st=$(vm_field mig 2)
-[ $rc != 0 ] && [ -z "$st" ]
+[ $rc != 0 ] && [ "$(jget ok /tmp/recv-bad.json)" = false ] &&
+	[ -n "$(jget error /tmp/recv-bad.json)" ] && [ -z "$st" ]
 tap $? "migrate: a source with another key is refused, no VM mig here (exit $rc, $(jget error /tmp/recv-bad.json), state '$st')"
 
 $cli receive mig "net:listen:$SELF_ADDR:7003" --key-file /tmp/key --json \

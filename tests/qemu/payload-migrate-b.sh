@@ -11,7 +11,8 @@ sleep 3
 mig_connect /tmp/mig-bad.json migrate mig "net:connect:$PEER_ADDR:7002" \
 	--key-file /tmp/key --json --timeout 60
 rc=$?
-[ $rc != 0 ] && [ "$(jget ok /tmp/mig-bad.json)" = false ]
+[ $rc != 0 ] && [ "$(jget ok /tmp/mig-bad.json)" = false ] &&
+	[ -n "$(jget error /tmp/mig-bad.json)" ]
 tap $? "migrate: A, listening with another key, refuses (exit $rc, $(jget error /tmp/mig-bad.json))"
 s1=$(vm_field mig 5)
 sleep 2
