@@ -15,6 +15,7 @@
 #include "../stores/memory.h"
 #include "ioctl_op.h"
 #include "vm/vm.h"
+#include "migrate/mig.h"
 
 static int v3_ioc_version(struct v3_ucmd *ucmd)
 {
@@ -28,7 +29,8 @@ static int v3_ioc_version(struct v3_ucmd *ucmd)
 	v->format_major = V3C_FORMAT_MAJOR;
 	v->format_minor = V3C_FORMAT_MINOR;
 	v->features = V3CHKPT_FEAT_MEMORY_STORE | V3CHKPT_FEAT_SESSIONS |
-		      V3CHKPT_FEAT_RAW_STREAM | V3CHKPT_FEAT_VM;
+		      V3CHKPT_FEAT_RAW_STREAM | V3CHKPT_FEAT_VM |
+		      V3CHKPT_FEAT_MIGRATE;
 	strscpy(v->module_version, V3CHKPT_PRODUCER, sizeof(v->module_version));
 	if (copy_to_user(ucmd->ubuffer, v,
 			 min_t(u32, ucmd->user_size, sizeof(*v))))
@@ -136,6 +138,10 @@ static_assert(V3CHKPT_VM_MAP_SIZE_VER0 ==
 	      offsetofend(struct v3chkpt_vm_map, reserved));
 static_assert(V3CHKPT_VM_DIRTY_SIZE_VER0 ==
 	      offsetofend(struct v3chkpt_vm_dirty, reserved));
+static_assert(V3CHKPT_VM_MIGRATE_SIZE_VER0 ==
+	      offsetofend(struct v3chkpt_vm_migrate, reserved));
+static_assert(V3CHKPT_VM_RECEIVE_SIZE_VER0 ==
+	      offsetofend(struct v3chkpt_vm_receive, reserved));
 
 /* /dev/v3chkpt, indexed by command number. */
 static const struct v3_ioctl_op v3_dev_ops[] = {
@@ -163,6 +169,10 @@ static const struct v3_ioctl_op v3_dev_ops[] = {
 		    struct v3chkpt_vm_map, reserved),
 	V3_IOCTL_OP(V3CHKPT_IOC_VM_DIRTY, v3_vm_ioc_dirty,
 		    struct v3chkpt_vm_dirty, reserved),
+	V3_IOCTL_OP(V3CHKPT_IOC_VM_MIGRATE, v3_mig_ioc_migrate,
+		    struct v3chkpt_vm_migrate, reserved),
+	V3_IOCTL_OP(V3CHKPT_IOC_VM_RECEIVE, v3_mig_ioc_receive,
+		    struct v3chkpt_vm_receive, reserved),
 };
 
 static long v3_dev_ioctl(struct file *file, unsigned int cmd,

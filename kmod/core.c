@@ -17,6 +17,7 @@
 #include <linux/string.h>
 #include <v3chkpt/format.h>
 #include "core.h"
+#include "kunit_export.h"
 #include "store_registry.h"
 #include "pagebuf.h"
 
@@ -56,8 +57,13 @@ struct v3_chkpt_used {
 };
 
 struct v3_chkpt {
-	struct v3_chkpt_store *store;
+	struct v3_chkpt_store *store;	/* NULL: a stream the caller opened */
+	const struct v3_chkpt_store_ops *ops;
 	void *priv;
+	/* a live stream: sections written (save) or handed over (load) */
+	struct v3c_section_table *sections;
+	const struct v3_chkpt_live *live;
+	void *live_priv;
 	enum v3_chkpt_mode mode;
 	int error;			/* sticky: the stream is unusable */
 	struct v3_chkpt_ctx *ctx;	/* the one open context */
@@ -81,7 +87,7 @@ static int v3_store_write(void *priv, const void *buf, size_t len)
 	/* A killed saver stops; the store keeps its previous checkpoint. */
 	if (fatal_signal_pending(current))
 		return -EINTR;
-	return c->store->ops->write(c->priv, buf, len);
+	return c->ops->write(c->priv, buf, len);
 }
 
 static ssize_t v3_store_read(void *priv, void *buf, size_t len)
@@ -90,7 +96,7 @@ static ssize_t v3_store_read(void *priv, void *buf, size_t len)
 
 	if (fatal_signal_pending(current))
 		return -EINTR;
-	return c->store->ops->read(c->priv, buf, len);
+	return c->ops->read(c->priv, buf, len);
 }
 
 static int v3_chkpt_fail(struct v3_chkpt *c, int err)
@@ -100,16 +106,33 @@ static int v3_chkpt_fail(struct v3_chkpt *c, int err)
 	return err;
 }
 
-struct v3_chkpt *v3_chkpt_open(const char *store, const char *url,
-			       enum v3_chkpt_mode mode)
+/* Start the stream on an opened store: the header, or reading it. */
+static int v3_chkpt_start(struct v3_chkpt *c)
 {
 	struct v3c_stream_hdr hdr;
+
+	if (c->mode == V3_CHKPT_MODE_LOAD) {
+		v3c_reader_init(&c->r, v3_store_read, c);
+		return v3c_reader_start(&c->r);
+	}
+	c->bounce = kvmalloc(V3_CHKPT_CHUNK, GFP_KERNEL);
+	if (!c->bounce)
+		return -ENOMEM;
+	v3c_writer_init(&c->w, v3_store_write, c);
+	v3c_stream_hdr_init(&hdr, V3CHKPT_PRODUCER);
+	hdr.created_ns = ktime_get_real_ns();
+	if (c->sections) {	/* a live stream is 1.1 */
+		hdr.minor = V3C_FORMAT_MINOR_SECTIONS;
+		v3c_writer_sections(&c->w, c->sections);
+	}
+	return v3c_writer_start(&c->w, &hdr);
+}
+
+static struct v3_chkpt *v3_chkpt_alloc(enum v3_chkpt_mode mode)
+{
 	struct v3_chkpt *c;
-	int ret;
 
 	if (mode != V3_CHKPT_MODE_SAVE && mode != V3_CHKPT_MODE_LOAD)
-		return ERR_PTR(-EINVAL);
-	if (!url || strnlen(url, V3_CHKPT_URL_MAX) >= V3_CHKPT_URL_MAX)
 		return ERR_PTR(-EINVAL);
 	c = kzalloc(sizeof(*c), GFP_KERNEL);
 	if (!c)
@@ -117,42 +140,43 @@ struct v3_chkpt *v3_chkpt_open(const char *store, const char *url,
 	hash_init(c->used);
 	get_random_bytes(&c->key, sizeof(c->key));
 	c->mode = mode;
+	return c;
+}
+
+struct v3_chkpt *v3_chkpt_open(const char *store, const char *url,
+			       enum v3_chkpt_mode mode)
+{
+	struct v3_chkpt *c;
+	int ret;
+
+	if (!url || strnlen(url, V3_CHKPT_URL_MAX) >= V3_CHKPT_URL_MAX)
+		return ERR_PTR(-EINVAL);
+	c = v3_chkpt_alloc(mode);
+	if (IS_ERR(c))
+		return c;
 	c->store = v3_chkpt_store_get(store);
 	if (IS_ERR(c->store)) {
 		ret = PTR_ERR(c->store);
 		goto err_free;
 	}
-	if ((mode == V3_CHKPT_MODE_SAVE && !c->store->ops->write) ||
-	    (mode == V3_CHKPT_MODE_LOAD && !c->store->ops->read)) {
+	c->ops = c->store->ops;
+	if ((mode == V3_CHKPT_MODE_SAVE && !c->ops->write) ||
+	    (mode == V3_CHKPT_MODE_LOAD && !c->ops->read)) {
 		ret = -EOPNOTSUPP;
 		goto err_put;
 	}
-	c->priv = c->store->ops->open(url, mode);
+	c->priv = c->ops->open(url, mode);
 	if (IS_ERR(c->priv)) {
 		ret = PTR_ERR(c->priv);
 		goto err_put;
 	}
-
-	if (mode == V3_CHKPT_MODE_SAVE) {
-		c->bounce = kvmalloc(V3_CHKPT_CHUNK, GFP_KERNEL);
-		if (!c->bounce) {
-			ret = -ENOMEM;
-			goto err_close;
-		}
-		v3c_writer_init(&c->w, v3_store_write, c);
-		v3c_stream_hdr_init(&hdr, V3CHKPT_PRODUCER);
-		hdr.created_ns = ktime_get_real_ns();
-		ret = v3c_writer_start(&c->w, &hdr);
-	} else {
-		v3c_reader_init(&c->r, v3_store_read, c);
-		ret = v3c_reader_start(&c->r);
-	}
+	ret = v3_chkpt_start(c);
 	if (ret)
 		goto err_close;
 	return c;
 
 err_close:
-	c->store->ops->close(c->priv, false);
+	c->ops->close(c->priv, false);
 	kvfree(c->bounce);
 err_put:
 	v3_chkpt_store_put(c->store);
@@ -161,6 +185,74 @@ err_free:
 	return ERR_PTR(ret);
 }
 EXPORT_SYMBOL_GPL(v3_chkpt_open);
+
+struct v3_chkpt *v3_chkpt_open_live(const struct v3_chkpt_store_ops *ops,
+				    void *priv, enum v3_chkpt_mode mode,
+				    const struct v3_chkpt_live *live,
+				    void *live_priv)
+{
+	struct v3_chkpt *c;
+	int ret;
+
+	c = v3_chkpt_alloc(mode);
+	if (IS_ERR(c))
+		return c;
+	c->ops = ops;
+	c->priv = priv;
+	c->live = live;
+	c->live_priv = live_priv;
+	ret = -ENOMEM;
+	if (mode == V3_CHKPT_MODE_SAVE) {
+		c->sections = kzalloc(sizeof(*c->sections), GFP_KERNEL);
+		if (!c->sections)
+			goto err;
+	}
+	ret = v3_chkpt_start(c);
+	if (!ret)
+		return c;
+err:
+	kvfree(c->bounce);
+	kfree(c->sections);
+	kfree(c);
+	return ERR_PTR(ret);
+}
+V3_EXPORT_FOR_TESTS(v3_chkpt_open_live);
+
+/* Sections go between contexts; a failed one poisons the stream. */
+static int v3_section_ok(struct v3_chkpt *c)
+{
+	if (c->error)
+		return c->error;
+	if (c->mode != V3_CHKPT_MODE_SAVE || !c->sections)
+		return -EBADF;
+	return c->ctx ? -EBUSY : 0;
+}
+
+int v3_chkpt_section_start(struct v3_chkpt *c, u32 id, const char *name,
+			   u32 instance, u32 version)
+{
+	int ret = v3_section_ok(c);
+
+	if (ret)
+		return ret;
+	ret = v3c_writer_section_start(&c->w, id, name, instance, version,
+				       false);
+	return ret ? v3_chkpt_fail(c, ret) : 0;
+}
+V3_EXPORT_FOR_TESTS(v3_chkpt_section_start);
+
+int v3_chkpt_section_part(struct v3_chkpt *c, u32 id, const void *data,
+			  u64 len, bool end)
+{
+	int ret = v3_section_ok(c);
+
+	if (ret)
+		return ret;
+	ret = end ? v3c_writer_section_end(&c->w, id, data, len) :
+		    v3c_writer_section_part(&c->w, id, data, len);
+	return ret ? v3_chkpt_fail(c, ret) : 0;
+}
+V3_EXPORT_FOR_TESTS(v3_chkpt_section_part);
 
 enum v3_chkpt_mode v3_chkpt_mode(const struct v3_chkpt *chkpt)
 {
@@ -193,13 +285,15 @@ static void v3_chkpt_free(struct v3_chkpt *c, bool commit, int *ret)
 
 	if (c->ctx)
 		v3_ctx_free(c->ctx);
-	err = c->store->ops->close(c->priv, commit);
+	err = c->ops->close ? c->ops->close(c->priv, commit) : 0;
 	if (ret && !*ret)
 		*ret = err;
 	hash_for_each_safe(c->used, bkt, tmp, u, node)
 		kfree(u);
-	v3_chkpt_store_put(c->store);
+	if (c->store)
+		v3_chkpt_store_put(c->store);
 	kvfree(c->bounce);
+	kfree(c->sections);
 	kfree(c);
 }
 
@@ -264,12 +358,24 @@ static int v3_next_ctx_begin(struct v3_chkpt *c)
 			c->ended = true;
 			return -ENOENT;
 		case V3C_ITEM_SECTION_START:
+		case V3C_ITEM_SECTION_PART:
+		case V3C_ITEM_SECTION_END:
+			/* A live loader takes each section record as it comes. */
+			if (c->live) {
+				int ret = c->live->section(c->live_priv, &c->r,
+							   item);
+
+				if (ret)
+					return ret;
+				break;
+			}
 			/*
 			 * The codec checks every section record; this loader
 			 * has no live unit, so it can pass over only optional
 			 * sections (whose every record is optional too).
 			 */
-			if (!(c->r.rec.flags & V3C_RF_OPTIONAL))
+			if (item == V3C_ITEM_SECTION_START &&
+			    !(c->r.rec.flags & V3C_RF_OPTIONAL))
 				return -EOPNOTSUPP;
 			break;
 		default:
@@ -387,8 +493,8 @@ static struct v3_chkpt_ctx *v3_open_ctx_save(struct v3_chkpt *c,
 	if (!ctx)
 		return ERR_PTR(v3_chkpt_fail(c, -ENOMEM));
 	ret = v3_ctx_mark_used(c, name, instance, true);
-	if (!ret && c->store->ops->ctx_begin)
-		ret = c->store->ops->ctx_begin(c->priv, name, instance);
+	if (!ret && c->ops->ctx_begin)
+		ret = c->ops->ctx_begin(c->priv, name, instance);
 	if (!ret)
 		ret = v3c_writer_ctx_begin(&c->w, name, instance, version, 0);
 	if (ret) {
@@ -543,8 +649,8 @@ int v3_chkpt_close_ctx(struct v3_chkpt_ctx *ctx)
 	c = ctx->chkpt;
 	if (c->mode == V3_CHKPT_MODE_SAVE && !c->error) {
 		ret = v3c_writer_ctx_end(&c->w);
-		if (!ret && c->store->ops->ctx_end)
-			ret = c->store->ops->ctx_end(c->priv);
+		if (!ret && c->ops->ctx_end)
+			ret = c->ops->ctx_end(c->priv);
 		if (ret)
 			v3_chkpt_fail(c, ret);
 	}

@@ -46,6 +46,9 @@ union v3_ucmd_buffer {
 	struct v3chkpt_vm_map vm_map;
 	struct v3chkpt_vm_dirty vm_dirty;
 	struct v3chkpt_dirty_harvest dirty_harvest;
+	struct v3chkpt_vm_migrate vm_migrate;
+	struct v3chkpt_vm_receive vm_receive;
+	struct v3chkpt_mig_status mig_status;
 };
 
 #define __V3_IOCTL_OP(_ioctl, _fn, _size, _min, _anyone)		\

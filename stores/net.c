@@ -168,8 +168,8 @@ static void v3_net_set_timeouts(struct socket *sock, unsigned int secs)
  */
 static int v3_net_socket(const struct v3_net_url *u, struct socket **out)
 {
-	struct net *net = current->nsproxy ? current->nsproxy->net_ns :
-					     &init_net;
+	struct net *net = u->net ?: current->nsproxy ? current->nsproxy->net_ns :
+						       &init_net;
 	struct socket *sock;
 	struct sock *sk;
 	int ret;

@@ -32,7 +32,10 @@ enum v3_net_type {
 	V3_NET_END = 2,		/* empty: the sender finished cleanly */
 	V3_NET_ABORT = 3,	/* s32 errno: the sender gave up */
 	V3_NET_ACK = 4,		/* s32 status: the receiver's verdict */
+	V3_NET_MIG = 5,		/* a migration's message (kmod/migrate/link.h) */
 };
+
+#define V3_NET_MIG_LEN		256	/* a migration message, fixed */
 
 struct v3_net_hello {
 	u8 magic[8];
@@ -51,6 +54,7 @@ struct v3_net_url {
 	struct sockaddr_storage addr;
 	int addrlen;
 	unsigned int timeout;	/* seconds */
+	struct net *net;	/* namespace of the socket; NULL: the caller's */
 	size_t keylen;		/* 0: no key */
 	u8 key[V3_NET_KEY_MAX];
 };

@@ -282,6 +282,8 @@ static bool v3_net_len_ok(u32 type, u32 len)
 	case V3_NET_ABORT:
 	case V3_NET_ACK:
 		return len == sizeof(s32);
+	case V3_NET_MIG:
+		return len == V3_NET_MIG_LEN;
 	default:
 		return false;
 	}

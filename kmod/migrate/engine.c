@@ -26,6 +26,12 @@ static void mig_throttle(struct v3_mig *m, u32 pct)
 	m->status.throttle = pct;
 }
 
+static void mig_report(struct v3_mig *m)
+{
+	if (m->host_ops->report)
+		m->host_ops->report(m->host, &m->status);
+}
+
 static u64 mig_pending(struct v3_mig *m)
 {
 	u64 left = 0;
@@ -64,6 +70,7 @@ static int mig_round(struct v3_mig *m, struct v3_conv *conv,
 	st->bandwidth = conv->bw;
 	st->expected_downtime_ns = conv->expected_downtime_ns;
 	mig_throttle(m, conv->throttle);
+	mig_report(m);
 	return 0;
 }
 
@@ -76,6 +83,7 @@ static int mig_switchover(struct v3_mig *m, bool *paused, bool *was_running)
 	int ret;
 
 	st->state = V3_MIG_SWITCHOVER;
+	mig_report(m);
 	t0 = mig_now(m);
 	ret = m->host_ops->pause(m->host, was_running);
 	if (ret)
@@ -113,6 +121,7 @@ int v3_mig_run(struct v3_mig *m)
 			goto fail;
 	}
 	st->state = V3_MIG_ROUNDS;
+	mig_report(m);
 	while (next == V3_CONV_ROUND) {
 		if (READ_ONCE(m->cancel)) {
 			ret = -ECANCELED;
@@ -139,6 +148,7 @@ int v3_mig_run(struct v3_mig *m)
 		m->units[i].ops->cleanup(m->units[i].priv, true);
 	st->state = V3_MIG_DONE;
 	st->total_ns = mig_now(m) - start;
+	mig_report(m);
 	return 0;
 fail:
 	mig_throttle(m, 0);
@@ -149,6 +159,7 @@ fail:
 	st->state = V3_MIG_FAILED;
 	st->error = ret;
 	st->total_ns = mig_now(m) - start;
+	mig_report(m);
 	return ret;
 }
 V3_EXPORT_FOR_TESTS(v3_mig_run);

@@ -14,6 +14,7 @@
 #include "converge.h"
 
 struct v3_mig_chan;
+struct v3_mig_status;
 
 /* One unit of state, on the source side. */
 struct v3_mig_unit_ops {
@@ -45,6 +46,8 @@ struct v3_mig_host_ops {
 	void (*resume)(void *host);
 	/* Take @pct % (0: none) of each vCPU's time away. */
 	void (*throttle)(void *host, u32 pct);
+	/* Optional: the status changed (a round ended, a state began). */
+	void (*report)(void *host, const struct v3_mig_status *st);
 };
 
 /* Where the bytes go: the destination acknowledges each round. */

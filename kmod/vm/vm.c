@@ -188,6 +188,20 @@ int v3_vm_publish(struct v3_vm *vm, const char *name)
 }
 V3_EXPORT_FOR_TESTS(v3_vm_publish);
 
+/* Unlist @vm if it still is, dropping the list's reference. */
+void v3_vm_unpublish(struct v3_vm *vm)
+{
+	bool listed;
+
+	mutex_lock(&v3_vms_lock);
+	listed = !list_empty(&vm->node);
+	if (listed)
+		list_del_init(&vm->node);
+	mutex_unlock(&v3_vms_lock);
+	if (listed)
+		v3_vm_put(vm);
+}
+
 struct v3_vm *v3_vm_get(const char *name)
 {
 	struct v3_vm *vm;
@@ -268,6 +282,8 @@ static bool v3_vm_budget_left(struct v3_vm *vm)
 static void v3_vm_stop(struct v3_vm *vm)
 {
 	lockdep_assert_held(&vm->lock);
+	if (vm->state == V3CHKPT_VM_MIGRATED)
+		return;		/* stopped for good already */
 	/* A STEP with steps still to run is cut short; one that ran out is not. */
 	if (vm->state == V3CHKPT_VM_STEPPING && v3_vm_budget_left(vm))
 		vm->cut_gen = vm->step_gen;
@@ -285,7 +301,10 @@ int v3_vm_run(struct v3_vm *vm)
 		return -EINTR;
 	if (vm->dying)
 		ret = -ENOENT;
-	else if (vm->state == V3CHKPT_VM_FAILED || v3_vm_fault(vm))
+	else if (vm->incoming)
+		ret = -EBUSY;	/* its migration has not said GO yet */
+	else if (vm->state == V3CHKPT_VM_FAILED ||
+		 vm->state == V3CHKPT_VM_MIGRATED || v3_vm_fault(vm))
 		ret = -EIO;	/* load a checkpoint into it, or destroy it */
 	else if (vm->state == V3CHKPT_VM_RUNNING ||
 		 vm->state == V3CHKPT_VM_STEPPING)
@@ -336,7 +355,10 @@ int v3_vm_step(struct v3_vm *vm, u64 count)
 		return -EINTR;
 	if (vm->dying)
 		ret = -ENOENT;
-	else if (vm->state == V3CHKPT_VM_FAILED || v3_vm_fault(vm))
+	else if (vm->incoming)
+		ret = -EBUSY;
+	else if (vm->state == V3CHKPT_VM_FAILED ||
+		 vm->state == V3CHKPT_VM_MIGRATED || v3_vm_fault(vm))
 		ret = -EIO;
 	else if (vm->state == V3CHKPT_VM_RUNNING ||
 		 vm->state == V3CHKPT_VM_STEPPING)

@@ -136,6 +136,8 @@ struct v3_vm {
 	u64 step_gen;			/* STEPs started, under lock */
 	u64 cut_gen;			/* the last STEP cut short */
 	bool dying;			/* destroyed: refuse everything */
+	bool migrating;			/* a migration sends it, under lock */
+	bool incoming;			/* arrived, awaiting GO: never runs */
 	spinlock_t run_lock;		/* budgets and active flags */
 	wait_queue_head_t run_wq;	/* vCPUs wait for a budget */
 	wait_queue_head_t idle_wq;	/* control waits for idle vCPUs */
@@ -157,6 +159,7 @@ int v3_vm_config_check(struct v3chkpt_vm_config *cfg, struct v3_vm_err *err,
 		       int code);
 struct v3_vm *v3_vm_alloc(const struct v3chkpt_vm_config *cfg);
 int v3_vm_publish(struct v3_vm *vm, const char *name);
+void v3_vm_unpublish(struct v3_vm *vm);
 struct v3_vm *v3_vm_get(const char *name);	/* ERR_PTR(-ENOENT) */
 void v3_vm_put(struct v3_vm *vm);
 /* Stop its vCPUs, unlist it and drop the list's reference. */
@@ -235,9 +238,23 @@ int v3_vm_save(struct v3_vm *vm, const char *store, const char *url,
 int v3_vm_load(const char *name, const char *store, const char *url,
 	       u32 flags, u32 *opts, struct v3_vm_err *err);
 int v3_vm_digest(struct v3_vm *vm, struct v3chkpt_vm_digest *d);
+void v3_vm_digest_locked(struct v3_vm *vm, struct v3chkpt_vm_digest *d);
+void v3_vm_digest_state(struct v3_vm *vm, struct v3chkpt_vm_digest *d);
+void v3_vm_digest_total(struct v3chkpt_vm_digest *d);
+/* The pieces a migration sends and receives (vm_chkpt.c). */
+struct v3_vm_stage;
+int v3_vm_config_save(struct v3_chkpt *chkpt, const struct v3_vm *vm, u32 opts);
+int v3_vm_config_load(struct v3_chkpt *chkpt, struct v3chkpt_vm_config *c,
+		      u32 *opts, struct v3_vm_err *err);
+int v3_vm_state_save(struct v3_chkpt *chkpt, struct v3_vm *vm);
+struct v3_vm_stage *v3_vm_state_stage(struct v3_chkpt *chkpt,
+				      struct v3_vm *vm, struct v3_vm_err *err);
+void v3_vm_state_apply(struct v3_vm *vm, struct v3_vm_stage *s);
+void v3_vm_stage_free(struct v3_vm *vm, struct v3_vm_stage *s);
 
 /* vm_ioctl.c: handlers in chardev.c's ioctl table */
 struct v3_ucmd;
+int v3_vm_name_ok(const char *name);
 int v3_vm_ioc_create(struct v3_ucmd *ucmd);
 int v3_vm_ioc_list(struct v3_ucmd *ucmd);
 int v3_vm_ioc_ctl(struct v3_ucmd *ucmd);

@@ -20,8 +20,7 @@
 
 #define V3_VM_VERSION	1
 
-static int save_config(struct v3_chkpt *chkpt, const struct v3_vm *vm,
-		       u32 opts)
+int v3_vm_config_save(struct v3_chkpt *chkpt, const struct v3_vm *vm, u32 opts)
 {
 	const struct v3chkpt_vm_config *c = &vm->cfg;
 	const struct v3chkpt_workload *w = &c->workload;
@@ -77,7 +76,7 @@ int v3_vm_save(struct v3_vm *vm, const char *store, const char *url,
 				  ret == -EINTR ? "busy (interrupted waiting)" :
 				  "destroyed");
 	}
-	ret = save_config(chkpt, vm, opts);
+	ret = v3_vm_config_save(chkpt, vm, opts);
 	if (ret) {
 		v3_vm_fail(err, ret, "saving the VM configuration failed (%d)",
 			   ret);
@@ -119,8 +118,8 @@ out:
 }
 V3_EXPORT_FOR_TESTS(v3_vm_save);
 
-static int load_config(struct v3_chkpt *chkpt, struct v3chkpt_vm_config *c,
-		       u32 *opts, struct v3_vm_err *err)
+int v3_vm_config_load(struct v3_chkpt *chkpt, struct v3chkpt_vm_config *c,
+		      u32 *opts, struct v3_vm_err *err)
 {
 	struct v3chkpt_workload *w = &c->workload;
 	struct v3_chkpt_ctx *ctx;
@@ -360,6 +359,56 @@ static void stage_apply(struct v3_vm *vm, struct v3_vm_stage *s)
 	vm->state = V3CHKPT_VM_PAUSED;
 }
 
+/* vCPU and device state of a held VM, as v3_vm_save writes it. */
+int v3_vm_state_save(struct v3_chkpt *chkpt, struct v3_vm *vm)
+{
+	int ret = 0;
+	u32 i;
+
+	lockdep_assert_held(&vm->lock);
+	for (i = 0; i < vm->cfg.vcpus && !ret; i++)
+		ret = v3_vcpu_save(chkpt, &vm->vcpus[i], 0);
+	return ret ?: v3_devs_save(chkpt, vm);
+}
+
+/*
+ * Read and check the vCPU and device state of a VM nobody else sees yet
+ * (a migration's destination, its memory written as it arrived); applied
+ * by v3_vm_state_apply() once the rest of the stream has been verified.
+ */
+struct v3_vm_stage *v3_vm_state_stage(struct v3_chkpt *chkpt,
+				      struct v3_vm *vm, struct v3_vm_err *err)
+{
+	struct v3_vm_stage *s = kzalloc(sizeof(*s), GFP_KERNEL_ACCOUNT);
+	int ret;
+
+	if (!s)
+		return ERR_PTR(v3_vm_fail(err, -ENOMEM,
+					  "out of memory staging the VM"));
+	s->opts = V3CHKPT_SKIP_MEM;
+	ret = stage_load(chkpt, vm, true, s, err);
+	if (ret) {
+		v3_vm_stage_free(vm, s);
+		return ERR_PTR(ret);
+	}
+	return s;
+}
+
+void v3_vm_state_apply(struct v3_vm *vm, struct v3_vm_stage *s)
+{
+	mutex_lock(&vm->lock);
+	stage_apply(vm, s);
+	mutex_unlock(&vm->lock);
+}
+
+void v3_vm_stage_free(struct v3_vm *vm, struct v3_vm_stage *s)
+{
+	if (s) {
+		stage_free(vm, s);
+		kfree(s);
+	}
+}
+
 int v3_vm_load(const char *name, const char *store, const char *url,
 	       u32 flags, u32 *opts, struct v3_vm_err *err)
 {
@@ -394,7 +443,7 @@ int v3_vm_load(const char *name, const char *store, const char *url,
 		chkpt = NULL;
 		goto out;
 	}
-	ret = load_config(chkpt, &cfg, &s.opts, err);
+	ret = v3_vm_config_load(chkpt, &cfg, &s.opts, err);
 	if (ret)
 		goto out;
 	if (create) {
@@ -424,6 +473,10 @@ int v3_vm_load(const char *name, const char *store, const char *url,
 	    vm->state == V3CHKPT_VM_STEPPING) {
 		ret = v3_vm_fail(err, -EBUSY, "VM %s is running: pause it first",
 				 name);
+		goto unlock;
+	}
+	if (vm->migrating || vm->incoming) {
+		ret = v3_vm_fail(err, -EBUSY, "VM %s is being migrated", name);
 		goto unlock;
 	}
 	ret = stage_load(chkpt, vm, create, &s, err);
@@ -463,24 +516,13 @@ out:
 }
 V3_EXPORT_FOR_TESTS(v3_vm_load);
 
-int v3_vm_digest(struct v3_vm *vm, struct v3chkpt_vm_digest *d)
+/* The digests of a held VM (its lock taken, paused) but its memory's. */
+void v3_vm_digest_state(struct v3_vm *vm, struct v3chkpt_vm_digest *d)
 {
 	struct xxh64_state st;
-	bool was_running;
 	unsigned long i;
-	u64 parts[3];
-	int ret;
 
-	ret = v3_vm_hold(vm, &was_running);
-	if (ret)
-		return ret;
-	xxh64_reset(&st, 0);
-	for (i = 0; i < vm->mem.npages; i++) {
-		xxh64_update(&st, page_address(vm->mem.pages[i]), PAGE_SIZE);
-		if (!(i & 4095))
-			cond_resched();
-	}
-	d->memory = xxh64_digest(&st);
+	lockdep_assert_held(&vm->lock);
 	xxh64_reset(&st, 0);
 	for (i = 0; i < vm->cfg.vcpus; i++) {
 		xxh64_update(&st, &vm->vcpus[i].core, sizeof(vm->vcpus[i].core));
@@ -497,11 +539,46 @@ int v3_vm_digest(struct v3_vm *vm, struct v3chkpt_vm_digest *d)
 		spin_unlock(&dev->lock);
 	}
 	d->devices = xxh64_digest(&st);
-	v3_vm_release(vm, was_running);
+}
+
+/* The total over the three parts. */
+void v3_vm_digest_total(struct v3chkpt_vm_digest *d)
+{
+	u64 parts[3];
+
 	parts[0] = cpu_to_le64(d->memory);
 	parts[1] = cpu_to_le64(d->vcpus);
 	parts[2] = cpu_to_le64(d->devices);
 	d->total = xxh64(parts, sizeof(parts), 0);
+}
+
+void v3_vm_digest_locked(struct v3_vm *vm, struct v3chkpt_vm_digest *d)
+{
+	struct xxh64_state st;
+	unsigned long i;
+
+	lockdep_assert_held(&vm->lock);
+	xxh64_reset(&st, 0);
+	for (i = 0; i < vm->mem.npages; i++) {
+		xxh64_update(&st, page_address(vm->mem.pages[i]), PAGE_SIZE);
+		if (!(i & 4095))
+			cond_resched();
+	}
+	d->memory = xxh64_digest(&st);
+	v3_vm_digest_state(vm, d);
+	v3_vm_digest_total(d);
+}
+
+int v3_vm_digest(struct v3_vm *vm, struct v3chkpt_vm_digest *d)
+{
+	bool was_running;
+	int ret;
+
+	ret = v3_vm_hold(vm, &was_running);
+	if (ret)
+		return ret;
+	v3_vm_digest_locked(vm, d);
+	v3_vm_release(vm, was_running);
 	return 0;
 }
 V3_EXPORT_FOR_TESTS(v3_vm_digest);

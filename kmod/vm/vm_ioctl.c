@@ -10,7 +10,7 @@
 #include "vm.h"
 
 /* [A-Za-z0-9_.-]{1,31}, not "." or "..": safe as a file name later. */
-static int v3_vm_name_ok(const char *name)
+int v3_vm_name_ok(const char *name)
 {
 	size_t n = strnlen(name, V3CHKPT_VM_NAME_MAX), i;
 

@@ -29,7 +29,13 @@ build_module() {
 run_guest() {
 	local name=$1 kernel=$2 payload=$3 tmo=$4 mem=$5 outdir=$6
 	shift 6
-	bash tests/qemu/mkinitramfs.sh "$outdir/$name.cpio.gz" "$payload" \
+	# Debian's kernel has lib/lz4's compressor as a module v3chkpt needs
+	local tree=${V3CHKPT_KMOD_TREE:-} kmods=${V3CHKPT_KMODS:-}
+	if [ -z "$tree" ] && [ "$kernel" = "${DEBIAN_VMLINUZ:-}" ]; then
+		tree=${DEBIAN_MODULES:-} kmods="lz4_compress $kmods"
+	fi
+	V3CHKPT_KMOD_TREE=$tree V3CHKPT_KMODS=${tree:+$kmods} \
+		bash tests/qemu/mkinitramfs.sh "$outdir/$name.cpio.gz" "$payload" \
 		tests/qemu/guest-lib.sh "$@" || return 1
 	bash tests/qemu/run-qemu.sh "$kernel" "$outdir/$name.cpio.gz" "$outdir/$name" "$tmo" "$mem" &&
 		return 0
@@ -61,10 +67,10 @@ run_guest_pair() (
 		tree=${DEBIAN_MODULES:-}
 	fi
 	mkdir -p "$outdir"
-	V3CHKPT_KMOD_TREE=$tree V3CHKPT_KMODS=${tree:+virtio_pci virtio_net} \
+	V3CHKPT_KMOD_TREE=$tree V3CHKPT_KMODS=${tree:+lz4_compress virtio_pci virtio_net} \
 		bash tests/qemu/mkinitramfs.sh "$outdir/$name-a.cpio.gz" "$pay_a" \
 		tests/qemu/guest-lib.sh "$@" || exit 1
-	V3CHKPT_KMOD_TREE=$tree V3CHKPT_KMODS=${tree:+virtio_pci virtio_net} \
+	V3CHKPT_KMOD_TREE=$tree V3CHKPT_KMODS=${tree:+lz4_compress virtio_pci virtio_net} \
 		bash tests/qemu/mkinitramfs.sh "$outdir/$name-b.cpio.gz" "$pay_b" \
 		tests/qemu/guest-lib.sh "$@" || exit 1
 	pid_a='' pid_b=''

@@ -35,6 +35,10 @@ mount -t devtmpfs dev /dev 2>/dev/null
 mount -t tmpfs tmp /tmp
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 export PATH=/bin:/sbin:/
+# modules the image carries, dependencies first (v3chkpt.ko needs lz4)
+if [ -f /kmods/load.order ]; then
+	while read -r m; do insmod "/kmods/$m"; done < /kmods/load.order
+fi
 echo "V3CHKPT-GUEST-START" > /dev/ttyS1
 sh /payload.sh > /dev/ttyS1 2>&1
 echo "V3CHKPT-GUEST-END rc=$?" > /dev/ttyS1
