@@ -26,6 +26,8 @@ def parse(path):
                     obj = json.loads(word[2]) if len(word) > 2 else None
                 except ValueError:
                     obj = None
+                if obj is not None and dirty:
+                    obj["_dirty"] = dirty[-1]   # measured just before
                 runs.setdefault(word[1], []).append(obj)
             elif word[0] == "MIGDIRTY":
                 try:
@@ -96,6 +98,9 @@ def main():
     row("dirty rate measured before, MiB/s", rates, "%.1f")
     row("cap, MiB/s", [max(int(r * 4 * 1024), 1024) / 1024 for r in rates],
         "%.1f")
+    row("dirty rate / achieved (bytes sent / time)",
+        [o["_dirty"]["avg_mb_s"] * 1048576 / (o["bytes_sent"] / o["total_s"])
+         if o.get("_dirty") else None for o in c])
     row("bytes sent / guest RAM", [o["sent_ratio"] for o in c])
     row("total time, s", [o["total_s"] for o in c])
     row("rounds", [o["rounds"] for o in c], "%.0f")
