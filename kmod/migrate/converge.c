@@ -58,6 +58,8 @@ enum v3_conv_next v3_conv_round(struct v3_conv *c,
 	c->bw = smooth(c->bw, rate_of(sent, ns));
 	c->dirty_rate = smooth(c->dirty_rate, rate_of(dirtied, ns));
 	c->expected_downtime_ns = scale(left, NSEC_PER_SEC, c->bw);
+	if (c->expected_downtime_ns <= U64_MAX - c->fixed_ns)
+		c->expected_downtime_ns += c->fixed_ns;
 	if (c->expected_downtime_ns <= p->downtime_ns)
 		return V3_CONV_SWITCHOVER;
 	if (p->max_time_ns && c->elapsed_ns >= p->max_time_ns)

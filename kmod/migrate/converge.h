@@ -48,6 +48,8 @@ struct v3_conv {
 	u32 stalled;		/* consecutive rounds that did not gain */
 	u32 throttle;		/* % of vCPU time taken away, 0: none */
 	u64 expected_downtime_ns;	/* for what is left now */
+	/* what a switchover costs besides sending (set by the engine) */
+	u64 fixed_ns;
 };
 
 /* Defaults as documented: 50 ms, throttle 20% + 10%, at most 99%. */

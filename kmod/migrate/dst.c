@@ -119,6 +119,29 @@ static int dst_build(struct v3_migration *mg,
 	return v3_mig_send(&mg->link, V3_MIG_ACCEPT, 0, 0, 0);
 }
 
+/* Nothing but the state and the digests: a context more is not ours. */
+static int dst_expect_end(struct v3_migration *mg)
+{
+	struct v3_chkpt_ctx *ctx;
+	const char *name;
+	u32 instance;
+
+	if (v3_chkpt_passed_over(mg->chkpt, &name, &instance))
+		return dst_refuse(mg, -EPROTO,
+				  "context %s#%u has no place in this migration",
+				  name, instance);
+	ctx = v3_chkpt_open_next_ctx(mg->chkpt);
+	if (PTR_ERR(ctx) == -ENOENT)
+		return 0;
+	if (IS_ERR(ctx))
+		return dst_refuse(mg, PTR_ERR(ctx), "%s", mg->link.why[0] ?
+				  mg->link.why : "the end of the stream is damaged");
+	dst_refuse(mg, -EPROTO, "context %s#%u has no place in this migration",
+		   v3_chkpt_ctx_name(ctx), v3_chkpt_ctx_instance(ctx));
+	v3_chkpt_close_ctx(ctx);
+	return -EPROTO;
+}
+
 /* The state, the digests, the end of the stream: all read and verified. */
 static int dst_state(struct v3_migration *mg, struct v3_vm_stage **stage,
 		     struct v3chkpt_vm_digest *src, u32 *running)
@@ -146,6 +169,8 @@ static int dst_state(struct v3_migration *mg, struct v3_vm_stage **stage,
 	ret = v3_chkpt_close_ctx(ctx);
 	if (!ret && (!mg->ram.ended || *running > 1))
 		ret = -EPROTO;
+	if (!ret)
+		ret = dst_expect_end(mg);
 	if (!ret)
 		ret = v3_chkpt_close(mg->chkpt);	/* to END, verified */
 	mg->chkpt = NULL;
@@ -224,6 +249,8 @@ static int dst_go(struct v3_migration *mg, u32 running)
 		return v3_mig_fail(mg, ret,
 				   "in doubt: no GO after COMMIT (%s); VM %s waits here paused: resume it if the source shows it migrated, else destroy it",
 				   mg->link.why, mg->name);
+	if (mg->flags & V3CHKPT_MIG_RECV_PAUSED)
+		running = 0;
 	if (running) {
 		ret = v3_vm_run(vm);
 		if (ret)
@@ -276,7 +303,7 @@ int v3_mig_dest(struct v3_migration *mg)
 	ret = dst_go(mg, running);
 out:
 	if (ret && READ_ONCE(mg->cancel) && !committed)
-		v3_mig_fail(mg, -ECANCELED, "cancelled");
+		ret = v3_mig_cancelled(mg);
 	if (signal_pending(current))
 		flush_signals(current);
 	if (mg->chkpt)

@@ -61,6 +61,8 @@ static int mig_round(struct v3_mig *m, struct v3_conv *conv,
 		return ret;
 	/* what is pending now was dirtied while this round went */
 	left = mig_pending(m);
+	if (m->ch->ops->fixed_ns)
+		conv->fixed_ns = m->ch->ops->fixed_ns(m->ch);
 	*next = v3_conv_round(conv, &m->policy, sent, mig_now(m) - t0, left,
 			      left);
 	st->round = conv->rounds;

@@ -54,6 +54,12 @@ struct v3_mig_host_ops {
 struct v3_mig_chan_ops {
 	/* Everything of round @round was sent: wait for its ack. */
 	int (*round_end)(struct v3_mig_chan *ch, u32 round);
+	/*
+	 * Optional: what a switchover would cost now besides sending the
+	 * bytes left (the round trip to the destination's verdict, say),
+	 * added to the expected downtime.
+	 */
+	u64 (*fixed_ns)(struct v3_mig_chan *ch);
 };
 
 struct v3_mig_chan {

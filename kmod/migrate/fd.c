@@ -56,6 +56,16 @@ int v3_mig_fail(struct v3_migration *mg, int err, const char *fmt, ...)
 	return err;
 }
 
+/* A cancel explains any failure that followed it. */
+int v3_mig_cancelled(struct v3_migration *mg)
+{
+	spin_lock(&mg->lock);
+	mg->st.error = -ECANCELED;
+	strscpy(mg->errmsg, "cancelled", sizeof(mg->errmsg));
+	spin_unlock(&mg->lock);
+	return -ECANCELED;
+}
+
 /* The engine's figures, the pages and the bytes so far, for STATUS. */
 void v3_mig_progress(void *arg)
 {
@@ -293,6 +303,11 @@ static int mig_start(struct v3_migration *mg)
 		fd = PTR_ERR(file);
 		goto err;
 	}
+#ifdef CONFIG_FAULT_INJECTION
+	/* a fail-nth walk of the caller counts in the thread doing the work */
+	t->fail_nth = current->fail_nth;
+	current->fail_nth = 0;
+#endif
 	wake_up_process(t);
 	fd_install(fd, file);
 	return fd;
@@ -375,7 +390,8 @@ int v3_mig_ioc_receive(struct v3_ucmd *ucmd)
 	struct v3_vm *vm;
 	int ret;
 
-	if (a->flags || mig_args_ok(a->name, a->url, a->reserved))
+	if ((a->flags & ~V3CHKPT_MIG_RECV_PAUSED) ||
+	    mig_args_ok(a->name, a->url, a->reserved))
 		return -EINVAL;
 	vm = v3_vm_get(a->name);
 	if (!IS_ERR(vm)) {
@@ -385,6 +401,7 @@ int v3_mig_ioc_receive(struct v3_ucmd *ucmd)
 	mg = mig_alloc(a->name, a->url);
 	if (IS_ERR(mg))
 		return PTR_ERR(mg);
+	mg->flags = a->flags;
 	ret = mig_start(mg);
 	if (ret < 0)
 		mig_free(mg);

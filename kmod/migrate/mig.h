@@ -55,6 +55,7 @@ struct v3_migration {
 	struct v3_mig_unit units[2];
 	bool held, was_running;	/* source: the switchover's pause */
 	u64 digest;		/* source: the total it sent */
+	u64 ack_ns;		/* source: a round's ack, smoothed */
 };
 
 int v3_mig_source(struct v3_migration *mg);
@@ -70,6 +71,7 @@ void v3_mig_set_state(struct v3_migration *mg, u32 state);
 __printf(3, 4) int v3_mig_fail(struct v3_migration *mg, int err,
 			       const char *fmt, ...);
 void v3_mig_progress(void *arg);
+int v3_mig_cancelled(struct v3_migration *mg);
 /* Past the point of no return unless cancelled first: 0 or -ECANCELED. */
 int v3_mig_commit_point(struct v3_migration *mg);
 

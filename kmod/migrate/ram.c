@@ -167,6 +167,8 @@ static int ram_harvest(struct v3_mig_ram *r)
 
 	if (!r->error)
 		r->error = v3_dirty_harvest(r->vm, r, r->dirty, &st);
+	if (!r->error)
+		r->harvest_ns = st.ns;
 	return r->error;
 }
 

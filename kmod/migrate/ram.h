@@ -44,6 +44,7 @@ struct v3_mig_ram {
 	u8 *bounce;		/* a page, copied before it is hashed */
 	struct v3_mig_ram_stats st;
 	int error;		/* a harvest failed: the tracker is gone */
+	u64 harvest_ns;		/* what the last harvest cost */
 	/* called after each part, for the status */
 	void (*progress)(void *arg);
 	void *progress_arg;

@@ -178,7 +178,10 @@ static int src_round_end(struct v3_mig_chan *ch, u32 round)
 	struct v3_mig_msg m;
 	int ret;
 
+	u64 t0;
+
 	ret = v3_mig_link_flush(l);
+	t0 = ktime_get_ns();
 	if (!ret)
 		ret = v3_mig_send(l, V3_MIG_ROUND, round,
 				  last ? V3_MIG_F_LAST : 0, 0);
@@ -187,6 +190,9 @@ static int src_round_end(struct v3_mig_chan *ch, u32 round)
 				  &m);
 	if (ret)
 		return ret;
+	/* the round trip to the destination's verdict, smoothed */
+	t0 = ktime_get_ns() - t0;
+	mg->ack_ns = mg->ack_ns ? mg->ack_ns / 2 + t0 / 2 : t0;
 	if (le32_to_cpu(m.round) != round)
 		return v3_mig_fail(mg, -EPROTO,
 				   "the destination answered round %u for round %u",
@@ -200,8 +206,21 @@ static int src_round_end(struct v3_mig_chan *ch, u32 round)
 	return v3_mig_commit_point(mg);
 }
 
+/*
+ * Besides its bytes, a switchover costs the pause, a harvest, the state
+ * and the destination's verdict: as much as a round's ack, and the last
+ * harvest, were seen to cost.
+ */
+static u64 src_fixed_ns(struct v3_mig_chan *ch)
+{
+	struct v3_migration *mg = container_of(ch, struct v3_migration, chan);
+
+	return mg->ack_ns + mg->ram.harvest_ns;
+}
+
 static const struct v3_mig_chan_ops src_chan_ops = {
 	.round_end = src_round_end,
+	.fixed_ns = src_fixed_ns,
 };
 
 /* ---- the whole */
@@ -235,6 +254,8 @@ static int src_setup(struct v3_migration *mg)
 /* The engine's errors, in words for the status. */
 static int src_failed(struct v3_migration *mg, int ret)
 {
+	if (READ_ONCE(mg->cancel))
+		return v3_mig_cancelled(mg);
 	switch (ret) {
 	case -EAGAIN:
 		return v3_mig_fail(mg, ret,
@@ -265,7 +286,7 @@ int v3_mig_source(struct v3_migration *mg)
 	ret = v3_mig_link_open(&mg->link, mg->url, true, mg->net,
 			       mg->policy.max_bw);
 	if (ret)
-		return v3_mig_fail(mg, ret, "%s", mg->link.why);
+		goto fail;
 	mg->chkpt = v3_chkpt_open_live(&v3_mig_link_ops, &mg->link,
 				       V3_CHKPT_MODE_SAVE, NULL, NULL);
 	if (IS_ERR(mg->chkpt)) {

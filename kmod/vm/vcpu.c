@@ -331,7 +331,11 @@ static void vcpu_throttle(struct v3_vcpu *v, u64 ran)
 		return;
 	us = min_t(u64, div_u64(ran * pct, (100 - pct) * NSEC_PER_USEC),
 		   100 * USEC_PER_MSEC);
-	usleep_range(us, us + us / 8 + 1);
+	/* a pause (the budget taken away) ends the sleep: it is downtime */
+	wait_event_interruptible_hrtimeout(v->vm->run_wq,
+					   !READ_ONCE(v->budget) ||
+					   kthread_should_stop(),
+					   ns_to_ktime(us * NSEC_PER_USEC));
 }
 
 int v3_vcpu_thread(void *data)

@@ -236,8 +236,8 @@ static void v3_vm_set_budgets(struct v3_vm *vm, u64 budget)
 	for (i = 0; i < vm->cfg.vcpus; i++)
 		vm->vcpus[i].budget = vm->vcpus[i].error ? 0 : budget;
 	spin_unlock(&vm->run_lock);
-	if (budget)
-		wake_up_all(&vm->run_wq);
+	/* to run, or (a throttled vCPU's sleep) to stop at once */
+	wake_up_all(&vm->run_wq);
 }
 
 static int v3_vm_fault(struct v3_vm *vm)

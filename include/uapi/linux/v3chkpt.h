@@ -355,10 +355,16 @@ struct v3chkpt_vm_migrate {
 };
 #define V3CHKPT_VM_MIGRATE_SIZE_VER0	112
 
-/* The VM arrives under @name, which must not exist here (EEXIST). */
+/*
+ * The VM arrives under @name, which must not exist here (EEXIST), in the
+ * run state it had on the source, or paused with RECV_PAUSED (to look at
+ * it, or to compare it with the source's, before it runs).
+ */
+#define V3CHKPT_MIG_RECV_PAUSED		(1U << 0)
+
 struct v3chkpt_vm_receive {
 	__u32 size;
-	__u32 flags;		/* must be 0 */
+	__u32 flags;		/* V3CHKPT_MIG_RECV_* */
 	char name[V3CHKPT_VM_NAME_MAX];
 	__u64 url;		/* pointer to the NUL-terminated net URL */
 	__u64 reserved[4];	/* must be 0 */
@@ -392,7 +398,7 @@ struct v3chkpt_mig_status {
 	__u64 page_bytes;	/* out: bytes the non-zero pages took */
 	__u64 errmsg;		/* 0, or pointer: the reason out, NUL-ended */
 	__u32 errmsg_size;	/* bytes at errmsg */
-	__u32 vm_state;		/* out (receive, DONE): V3CHKPT_VM_* */
+	__u32 vm_state;		/* out (receive, DONE): V3CHKPT_VM_* it has */
 	__u64 reserved[2];	/* must be 0 */
 };
 #define V3CHKPT_MIG_STATUS_SIZE_VER0	152
