@@ -1,15 +1,11 @@
 # Sourced by the live-migration pair payloads (payload-migrate-a.sh,
 # payload-migrate-b.sh; busybox sh, after guest-lib.sh, with $cli set).
 #
-# The migrated VM: 256 MiB, 2 vCPUs, a write-heavy hot/cold workload: each
-# step is 4096 accesses, 90% writes, 90% of them to a tenth of a 64 MiB
-# working set per vCPU (about 7 MiB dirtied per vCPU and step).  On the
-# source it steps once a second per vCPU (pace_us=1000000): the
-# destination starts it with one step per vCPU at once and then sleeps a
-# second, so A can pause it before a second step and compare it with the
-# source's switchover state plus one step.  ref and fast on A are the same
-# VM unpaced (the pace is host timing, not guest state: loads accept it).
-MIG_WL=ws=16384,write=90,pattern=hotcold,accesses=4096
+# The migrated VM: 256 MiB, 2 vCPUs, a write-heavy hot/cold workload that
+# dirties evenly (about 100 steps a second per vCPU, 4 accesses a step, 90%
+# writes, 90% of them to a tenth of a 32 MiB working set per vCPU: some
+# 2-3 MiB/s), so that the engine's expected downtime can be held to.
+MIG_WL=ws=8192,write=90,pattern=hotcold,accesses=4,pace_us=10000
 mig_create() {	# mig_create NAME [WORKLOAD-EXTRA]
 	$cli vm create "$1" --mem 256M --vcpus 2 --workload "$MIG_WL${2:+,$2}" > /dev/null
 }

@@ -15,7 +15,7 @@ failed=0
 line() {	# line RC NAME
 	if [ "$1" = 0 ]; then echo "ok 1 $2"; else echo "not ok 1 $2"; failed=1; fi
 }
-# 2G: A holds three 256 MiB VMs and a memory-store copy at once
+# 2G: A holds two 256 MiB VMs at once, beside the kernel and initramfs
 run_guest_pair net "$DEBIAN_VMLINUZ" tests/qemu/payload-net-a.sh \
 	tests/qemu/payload-net-b.sh 900 2G "$out" "$ko" "$cli" \
 	tests/qemu/migrate-lib.sh tests/qemu/payload-migrate-a.sh \
@@ -34,10 +34,10 @@ for d in ipv4 steps ipv6; do
 	[ -n "$a" ] && [ "$a" = "$b" ]
 	line $? "net pair: digest-$d equal in both guests (${a:-none})"
 done
-# The migrated VM's state at the switchover: B's (its VM, frozen there)
-# and the copy B then sent to A, the reference A checks its VM against.
-a=$(sed -n "s/^ok [0-9]* digest-migref //p" "$out/net-a.tap")
+# At COMMIT the destination's digest equals the source's: A's VM, received
+# paused, and B's, frozen at the switchover.
+a=$(sed -n "s/^ok [0-9]* digest-migdst //p" "$out/net-a.tap")
 b=$(sed -n "s/^ok [0-9]* digest-migsrc //p" "$out/net-b.tap")
 [ -n "$a" ] && [ "$a" = "$b" ]
-line $? "migrate pair: A's reference is B's switchover state (${b:-none})"
+line $? "migrate pair: the VM received on A has B's switchover digest (${b:-none})"
 exit $failed
