@@ -1,7 +1,8 @@
 # make bench, migration pair, guest B (the source): raw TCP to A, then
 # migrations of a 256 MiB 2-vCPU VM whose memory is all non-zero (half
 # incompressible, half a repeated pattern: bench vm-fill), running the
-# write-heavy hot/cold workload of make check's migration test.  Each
+# write-heavy hot/cold workload of make check's migration test
+# (migrate-lib.sh).  Each
 # report goes out as a line "MIGJSON LABEL {...}" for mig_report.py.
 . /guest-lib.sh
 cli=/v3chkpt
@@ -27,24 +28,24 @@ mig_go() {
 }
 i=0
 while [ $i -lt $MIG_RUNS ]; do
-	mig_start pace_us=1000000
+	mig_start
 	mig_go default
 	i=$((i + 1))
 done
 i=0
 while [ $i -lt $MIG_RUNS ]; do
-	mig_start pace_us=1000000
+	mig_start
 	mig_go lz4 --compress lz4
 	i=$((i + 1))
 done
-# A lighter guest (an 8 MiB working set per vCPU, 256 accesses a step, 4
-# steps/s: about 2 MiB/s dirtied): its dirty rate, measured just before,
-# sets the cap at 4x (at least 1 MiB/s), below the ~10 MB/s migrations
-# reach uncapped between TCG guests, so that the cap is the bandwidth.
+# The same guest at half the accesses (about 1 MiB/s dirtied): its dirty
+# rate, measured just before, sets the cap at 4x (at least 1 MiB/s), below
+# the ~10 MB/s migrations reach uncapped between TCG guests, so that the
+# cap is the bandwidth.
 i=0
 while [ $i -lt $MIG_RUNS ]; do
 	rm -f /tmp/d.json
-	mig_start ws=2048,accesses=256,pace_us=250000 &&
+	mig_start accesses=2 &&
 		$cli vm dirty mig --interval 1 --count 4 --json > /tmp/d.json
 	echo "MIGDIRTY $(head -1 /tmp/d.json)"
 	cap=$(awk -v d="$(jget avg_mb_s /tmp/d.json)" \
