@@ -19,8 +19,9 @@ static unsigned long memcg_room(void)
 #ifdef CONFIG_MEMCG
 	struct mem_cgroup *memcg, *pos;
 
-	if (mem_cgroup_disabled() || !current->mm)
+	if (mem_cgroup_disabled())
 		return room;
+	/* without an mm (a migration's thread), the memcg it charges to */
 	memcg = get_mem_cgroup_from_mm(current->mm);
 	/* The root's limit is "max": harmless to include. */
 	for (pos = memcg; pos; pos = parent_mem_cgroup(pos)) {

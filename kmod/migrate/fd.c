@@ -85,6 +85,12 @@ void v3_mig_progress(void *arg)
 		st->expected_downtime_ns = e->expected_downtime_ns;
 		st->throttle_pct = e->throttle;
 		st->downtime_ns = e->downtime_ns;
+		st->pause_ns = mg->pause_ns;
+		/* round 0 sends everything: what it has still to send */
+		if (e->state == V3_MIG_ROUNDS && !e->round)
+			st->bytes_remaining = (mg->vm->mem.npages -
+				min(mg->ram.st.pages, (u64)mg->vm->mem.npages)) <<
+				PAGE_SHIFT;
 	} else {
 		st->round = mg->link.next_round;
 	}
@@ -145,7 +151,7 @@ static int mig_ioc_status(struct v3_ucmd *ucmd)
 	u64 errmsg = s->errmsg;
 	u32 errmsg_size = s->errmsg_size;
 
-	if (s->flags || !v3_zeroed(s->reserved, 2) ||
+	if (s->flags || !v3_zeroed(s->reserved, 1) ||
 	    (!errmsg) != (!errmsg_size))
 		return -EINVAL;
 	spin_lock(&mg->lock);

@@ -54,7 +54,10 @@ fail:
 static int src_pause(void *host, bool *was_running)
 {
 	struct v3_migration *mg = host;
+	u64 t0 = ktime_get_ns();
 	int ret = v3_vm_hold(mg->vm, was_running);
+
+	mg->pause_ns = ktime_get_ns() - t0;
 
 	if (!ret) {
 		mg->held = true;
@@ -207,15 +210,24 @@ static int src_round_end(struct v3_mig_chan *ch, u32 round)
 }
 
 /*
- * Besides its bytes, a switchover costs the pause, a harvest, the state
- * and the destination's verdict: as much as a round's ack, and the last
- * harvest, were seen to cost.
+ * Besides its bytes, a switchover costs the pause (a vCPU's step at
+ * most), a harvest, the memory digest on each end and the destination's
+ * verdict: as much as the last step, harvest, digest and round's ack
+ * were seen to cost.
  */
 static u64 src_fixed_ns(struct v3_mig_chan *ch)
 {
 	struct v3_migration *mg = container_of(ch, struct v3_migration, chan);
 
-	return mg->ack_ns + mg->ram.harvest_ns;
+	/* the memory digest, on both ends: timed once */
+	if (!mg->digest_ns) {
+		u64 t0 = ktime_get_ns();
+
+		v3_mig_ram_digest(&mg->ram);
+		mg->digest_ns = ktime_get_ns() - t0 ?: 1;
+	}
+	return v3_vm_step_ns(mg->vm) + mg->ack_ns + mg->ram.harvest_ns +
+	       2 * mg->digest_ns;
 }
 
 static const struct v3_mig_chan_ops src_chan_ops = {

@@ -319,6 +319,19 @@ static bool vcpu_runnable(struct v3_vcpu *v)
 }
 
 /*
+ * Sleep @ns, or less if a pause (the budget taken away) or a stop comes:
+ * a vCPU idling or throttled is kicked out at once, as by an IPI, since
+ * a pause that waits for it is downtime.
+ */
+static void vcpu_idle(struct v3_vcpu *v, u64 ns)
+{
+	wait_event_interruptible_hrtimeout(v->vm->run_wq,
+					   !READ_ONCE(v->budget) ||
+					   kthread_should_stop(),
+					   ns_to_ktime(ns));
+}
+
+/*
  * Auto-converge: a vCPU that ran @ran ns sleeps so that it keeps
  * (100 - throttle)% of its time, at most 100 ms at a time.
  */
@@ -331,11 +344,7 @@ static void vcpu_throttle(struct v3_vcpu *v, u64 ran)
 		return;
 	us = min_t(u64, div_u64(ran * pct, (100 - pct) * NSEC_PER_USEC),
 		   100 * USEC_PER_MSEC);
-	/* a pause (the budget taken away) ends the sleep: it is downtime */
-	wait_event_interruptible_hrtimeout(v->vm->run_wq,
-					   !READ_ONCE(v->budget) ||
-					   kthread_should_stop(),
-					   ns_to_ktime(us * NSEC_PER_USEC));
+	vcpu_idle(v, us * NSEC_PER_USEC);
 }
 
 int v3_vcpu_thread(void *data)
@@ -363,8 +372,10 @@ int v3_vcpu_thread(void *data)
 						    v->vm->name, v->id, ret,
 						    v->core.gpr[V3_RBX]);
 			}
-			/* A guest idles in HLT between ticks. */
-			usleep_range(pace, pace + pace / 4 + 1);
+			/* how long a pause may wait for this vCPU */
+			WRITE_ONCE(v->step_ns, ktime_get_ns() - t0);
+			/* A guest idles in HLT between ticks (a pause kicks it). */
+			vcpu_idle(v, (u64)pace * NSEC_PER_USEC);
 			vcpu_throttle(v, ktime_get_ns() - t0);
 		}
 	}

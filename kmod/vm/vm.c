@@ -259,6 +259,16 @@ int v3_vm_set_throttle(struct v3_vm *vm, u32 pct)
 }
 V3_EXPORT_FOR_TESTS(v3_vm_set_throttle);
 
+u64 v3_vm_step_ns(struct v3_vm *vm)
+{
+	u64 ns = 0;
+	u32 i;
+
+	for (i = 0; i < vm->cfg.vcpus; i++)
+		ns = max(ns, READ_ONCE(vm->vcpus[i].step_ns));
+	return ns;
+}
+
 bool v3_vm_failed(struct v3_vm *vm)
 {
 	return v3_vm_fault(vm);

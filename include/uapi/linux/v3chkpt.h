@@ -399,7 +399,8 @@ struct v3chkpt_mig_status {
 	__u64 errmsg;		/* 0, or pointer: the reason out, NUL-ended */
 	__u32 errmsg_size;	/* bytes at errmsg */
 	__u32 vm_state;		/* out (receive, DONE): V3CHKPT_VM_* it has */
-	__u64 reserved[2];	/* must be 0 */
+	__u64 pause_ns;		/* out once DONE: of the downtime, the vCPUs' stop */
+	__u64 reserved[1];	/* must be 0 */
 };
 #define V3CHKPT_MIG_STATUS_SIZE_VER0	152
 
