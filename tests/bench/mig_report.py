@@ -90,6 +90,9 @@ def main():
         row("bytes sent / default's", [o["bytes_sent"] / mb for o in z])
         row("total time / default's", [o["total_s"] / mt for o in z])
     row("downtime, ms", [o["downtime_ms"] for o in z], "%.1f")
+    row("downtime / expected",
+        [o["downtime_ms"] / o["expected_downtime_ms"]
+         if o["expected_downtime_ms"] > 0 else None for o in z])
     row("compression (non-zero pages raw / on wire)",
         [o["compression_ratio"] for o in z])
     print("capped at 4x the guest's dirty rate (it dirties at ~25% of the"
