@@ -21,7 +21,7 @@ CODEC := kmod/format/codec.c kmod/format/batch.c
 DIRFMT := kmod/format/dir_manifest.c
 
 CLI_SRCS := userspace/v3chkpt.c userspace/msg.c userspace/target.c userspace/inspect.c userspace/inspect_dir.c \
-	userspace/vm_cli.c userspace/vm_dirty.c userspace/slurp.c $(CODEC) $(DIRFMT)
+	userspace/vm_cli.c userspace/vm_dirty.c userspace/migrate.c userspace/slurp.c $(CODEC) $(DIRFMT)
 # Checkpoints of earlier releases (tests/data), unpacked for the guests.
 OLD_STREAMS := $(patsubst tests/data/%.xz,$(BUILD)/data/%,$(wildcard tests/data/*.v3c.xz))
 # Format 1.1 streams with sections, for the kernel's loader (old_streams_test.sh).
@@ -40,7 +40,7 @@ tools: $(BUILD)/v3chkpt
 tests: tools $(BUILD)/codec_test $(BUILD)/live_test $(BUILD)/slurp_test $(BUILD)/v3chkpt_test $(BUILD)/vm_test $(BUILD)/store_test $(BUILD)/vm_stream_test \
 	$(BUILD)/fuzz_reader $(BUILD)/compat32_test $(OLD_STREAMS) $(LIVE_STREAMS) \
 	$(BUILD)/race_test $(BUILD)/vm_mutate $(BUILD)/hostile_run $(BUILD)/failnth_test \
-	$(BUILD)/dirty_test
+	$(BUILD)/dirty_test $(BUILD)/migrate_test
 
 # Static, so they run in the busybox initramfs as they are.
 $(BUILD)/v3chkpt: $(CLI_SRCS) userspace/cli.h include/v3chkpt/*.h include/uapi/linux/v3chkpt.h
@@ -110,6 +110,11 @@ $(BUILD)/dirty_test: tests/selftests/dirty_test.c tests/selftests/helpers.h \
 		tests/selftests/vm_helpers.h $(KSFT_HDRS) include/uapi/linux/v3chkpt.h
 	$(CC) $(UCFLAGS) -Wno-sign-compare -Wno-unused-parameter -Wno-format-truncation \
 		-I$(BUILD)/ksft -static -o $@ tests/selftests/dirty_test.c -lpthread
+
+$(BUILD)/migrate_test: tests/selftests/migrate_test.c tests/selftests/helpers.h \
+		tests/selftests/vm_helpers.h $(KSFT_HDRS) include/uapi/linux/v3chkpt.h
+	$(CC) $(UCFLAGS) -Wno-sign-compare -Wno-unused-parameter -Wno-format-truncation \
+		-I$(BUILD)/ksft -static -o $@ tests/selftests/migrate_test.c
 
 $(BUILD)/store_test: tests/selftests/store_test.c tests/selftests/helpers.h \
 		tests/selftests/vm_helpers.h $(KSFT_HDRS) include/uapi/linux/v3chkpt.h

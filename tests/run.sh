@@ -107,7 +107,7 @@ if [ -f build/debian/src/v3chkpt.ko ] && [ -x build/v3chkpt_test ] && [ -x build
 	if run_guest kselftest "$DEBIAN_VMLINUZ" tests/qemu/payload-kselftest.sh 1500 3G "$out" \
 		build/debian/src/v3chkpt.ko build/debian/src/tests/extstore/v3chkpt_extstore.ko \
 		build/v3chkpt build/v3chkpt_test build/vm_test build/store_test build/vm_stream_test \
-		build/dirty_test \
+		build/dirty_test build/migrate_test \
 		build/compat32_test tests/selftests/cli_test.sh \
 		tests/selftests/old_streams_test.sh build/data/*.v3c tests/data/vm-1.0.digests; then
 		sed -n '/V3CHKPT-GUEST-START/,/V3CHKPT-GUEST-END/p' \
@@ -119,6 +119,10 @@ if [ -f build/debian/src/v3chkpt.ko ] && [ -x build/v3chkpt_test ] && [ -x build
 			> "$out/cli-json.tap" 2>&1 ||
 			echo "not ok 999 dirty_json_check.py exited with status $?" >> "$out/cli-json.tap"
 		count "$out/cli-json.tap"
+		python3 tests/userspace/mig_json_check.py "$out/kselftest/results.log" \
+			> "$out/cli-migjson.tap" 2>&1 ||
+			echo "not ok 999 mig_json_check.py exited with status $?" >> "$out/cli-migjson.tap"
+		count "$out/cli-migjson.tap"
 	else
 		stage_fail "kselftest guest did not complete"
 	fi
@@ -158,7 +162,7 @@ else
 		log "KUnit in QEMU (TCG, KASAN + lockdep)"
 		# Files the userspace stages (tests/qemu/kstage-*.sh) need.
 		kstage_files=(build/v3chkpt build/race_test build/hostile_run build/failnth_test
-			build/dirty_test)
+			build/dirty_test build/migrate_test)
 		for f in tests/qemu/kstage-*.sh; do
 			[ -f "$f" ] && kstage_files+=("$f")
 		done

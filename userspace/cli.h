@@ -49,6 +49,8 @@ void dir_src_close(struct dir_src *d);
 /* vm_cli.c */
 int cmd_vm(int argc, char **argv);
 int parse_u64(const char *s, uint64_t *v);
+/* Bytes, or a K/M/G (binary) multiple. */
+int parse_size(const char *s, uint64_t *v);
 int vm_name(char dst[V3CHKPT_VM_NAME_MAX], const char *name);
 const char *opt_split(int argc, char **argv, int *i,
 		      const char *const *known, char *opt, size_t len);
@@ -57,5 +59,9 @@ int cmd_load(int argc, char **argv);
 
 /* vm_dirty.c: vm dirty NAME [--mode ...] */
 int cmd_vm_dirty(int argc, char **argv);
+
+/* migrate.c: the two ends of a live migration */
+int cmd_migrate(int argc, char **argv);
+int cmd_receive(int argc, char **argv);
 
 #endif

@@ -59,6 +59,17 @@ static void print_usage(FILE *f)
 "                                   (--create: make the VM from it)\n"
 "  XFER: --progress | --no-progress (default: shown on a terminal);\n"
 "        net only: --key-file FILE (16-64 bytes), --timeout SECONDS [30]\n"
+"  migrate NAME net:connect:HOST:PORT --key-file K [--downtime MS]\n"
+"        [--max-bandwidth RATE] [--compress lz4] [--on-stall throttle|abort]\n"
+"        [--destroy-source] [--dirty-mode wp|ad|pml] [--max-rounds N]\n"
+"        [--max-time S] [--timeout S] [--progress|--json]\n"
+"                                   live-migrate a VM (it keeps running until\n"
+"                                   the last round; it is left 'migrated', or\n"
+"                                   destroyed with --destroy-source)\n"
+"  receive NAME net:listen:ADDR:PORT --key-file K [--timeout S] [--paused]\n"
+"        [--progress|--json]        the other end: the VM appears as NAME once\n"
+"                                   the migration is done (either end may listen),\n"
+"                                   in its run state on the source, or paused\n"
 "\n"
 "SPEC is CONTEXT[#INSTANCE][@VERSION]/TAG (instance 0, version 1 if omitted;\n"
 "for get, @VERSION is the newest accepted).  Blobs of one context must be\n"
@@ -80,6 +91,14 @@ static void print_usage(FILE *f)
 "wp write-protects (an exit per page per interval); ad scans the EPT's dirty\n"
 "flags.  MB/s is MiB per second of time actually elapsed; --json prints one\n"
 "object at the end (also when interrupted).  One tracker per VM (EBUSY).\n"
+"migrate: --downtime target of the last round [50 ms]; RATE: bytes/s with K, M\n"
+"or G (1024-based), no cap by default; --on-stall: when the guest dirties\n"
+"faster than the link, slow its vCPUs down step by step [throttle] or give up;\n"
+"--dirty-mode [pml]; --max-rounds [64]; --max-time seconds [600].  A progress\n"
+"line (round, MiB left, MiB/s, expected downtime, throttle) is shown on a\n"
+"terminal or with --progress; ^C cancels (the source VM runs on) and waits for\n"
+"the end.  The report: total time, downtime, rounds, bytes sent / guest RAM,\n"
+"compression; --json: one object.  Exit 0 when the migration is done.\n"
 "\n"
 "Exit status: 0 success, 1 failure (the errno is named), 2 usage error.\n");
 }
@@ -458,12 +477,13 @@ static int cmd_version(int dev, int argc, char **argv)
 		return usage_error("version");
 	if (ioctl(dev, V3CHKPT_IOC_VERSION, &v))
 		return fail_errno("version", NULL);
-	printf("module: %s\nabi: %u\nstream format: %u.%u\nfeatures:%s%s%s%s\n",
+	printf("module: %s\nabi: %u\nstream format: %u.%u\nfeatures:%s%s%s%s%s\n",
 	       v.module_version, v.abi_version, v.format_major, v.format_minor,
 	       v.features & V3CHKPT_FEAT_MEMORY_STORE ? " memory-store" : "",
 	       v.features & V3CHKPT_FEAT_SESSIONS ? " sessions" : "",
 	       v.features & V3CHKPT_FEAT_RAW_STREAM ? " raw-stream" : "",
-	       v.features & V3CHKPT_FEAT_VM ? " vm" : "");
+	       v.features & V3CHKPT_FEAT_VM ? " vm" : "",
+	       v.features & V3CHKPT_FEAT_MIGRATE ? " migrate" : "");
 	return 0;
 }
 
@@ -478,7 +498,8 @@ static const struct {
 	{ "delete", cmd_delete, NULL }, { "export", cmd_export, NULL },
 	{ "import", cmd_import, NULL }, { "inspect", NULL, cmd_inspect },
 	{ "vm", NULL, cmd_vm }, { "save", NULL, cmd_save },
-	{ "load", NULL, cmd_load },
+	{ "load", NULL, cmd_load }, { "migrate", NULL, cmd_migrate },
+	{ "receive", NULL, cmd_receive },
 };
 
 int main(int argc, char **argv)

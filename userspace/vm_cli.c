@@ -52,6 +52,7 @@ static const struct name_bit patterns[] = {
 static const char *const states[] = {
 	[V3CHKPT_VM_PAUSED] = "paused", [V3CHKPT_VM_RUNNING] = "running",
 	[V3CHKPT_VM_STEPPING] = "stepping", [V3CHKPT_VM_FAILED] = "failed",
+	[V3CHKPT_VM_MIGRATED] = "migrated",
 };
 
 /* Decimal, or hex with 0x; the whole string, no sign, no overflow. */
@@ -81,8 +82,7 @@ static int parse_u32(const char *s, uint32_t *v)
 	return 0;
 }
 
-/* Bytes, or a K/M/G (binary) multiple. */
-static int parse_size(const char *s, uint64_t *v)
+int parse_size(const char *s, uint64_t *v)
 {
 	char num[32], *p;
 	size_t n = strlen(s);

@@ -146,7 +146,8 @@ static int dirty_start(const struct dirty_run *r, uint32_t mode)
 		return fd;
 	fail_err(e, "vm dirty", r->name);
 	if (e == EBUSY)
-		cli_msg("a tracker is already running on VM '%s'", r->name);
+		cli_msg("a tracker is already running on VM '%s' (vm dirty, or a migration)",
+			r->name);
 	else if (e == EIO)
 		cli_msg("VM '%s' has failed (load a checkpoint into it, or destroy it)",
 			r->name);

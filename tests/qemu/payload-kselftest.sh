@@ -29,6 +29,10 @@ tap $? "vm_stream_test ran to completion (exit $rc)"
 rc=$?
 [ $rc -le 1 ]
 tap $? "dirty_test ran to completion (exit $rc)"
+/migrate_test
+rc=$?
+[ $rc -le 1 ]
+tap $? "migrate_test ran to completion (exit $rc)"
 /compat32_test
 [ $? -le 1 ]
 tap $? "compat32_test ran to completion"

@@ -344,3 +344,155 @@ tap $? "cli: listening without a key is warned about"
 
 $cli vm destroy sv && $cli vm destroy sv2 && $cli vm destroy sv3
 tap $? "cli: dir/net VMs destroyed"
+
+# ---- migrate and receive, both ends in this guest over loopback ----
+printf 'cli-migrate-key-0123456789abcdef' > $w/mkey
+$cli version | grep -q "^features:.* migrate"
+tap $? "cli: version lists the migrate feature"
+
+# wait_listen PORT: until a socket listens on it (at most 10 s)
+wait_listen() {
+	wl_i=0
+	while ! grep -q ":$(printf %04X $1) 00000000:0000 0A" /proc/net/tcp; do
+		wl_i=$((wl_i + 1))
+		[ $wl_i -le 100 ] || return 1
+		sleep 0.1
+	done
+}
+# mig_pair SRC DST PORT [MIGRATE OPTIONS]: receive DST listening in the
+# background (--json to $w/rx.json; $rx_opt its options), migrate SRC
+# connecting once it listens (retried while refused; stdout to
+# $w/tx.out); $txr and $rxr: exit statuses
+rx_opt=
+mig_pair() {
+	mp_src=$1 mp_dst=$2 mp_port=$3
+	shift 3
+	$cli receive $mp_dst net:listen:127.0.0.1:$mp_port --key-file $w/mkey --json \
+		--timeout 20 $rx_opt > $w/rx.json 2> $w/rx.err &
+	mp_rx=$!
+	wait_listen $mp_port
+	for i in $(seq 100); do
+		$cli migrate $mp_src net:connect:127.0.0.1:$mp_port --key-file $w/mkey "$@" \
+			> $w/tx.out 2> $w/tx.err
+		txr=$?
+		[ $txr = 0 ] && break
+		grep -q ECONNREFUSED $w/tx.err || break
+		sleep 0.1
+	done
+	wait $mp_rx
+	rxr=$?
+}
+
+# received paused: its digest is the source's at the switchover
+$cli vm create mv --mem 64M --vcpus 2 --workload ws=512,write=80,pattern=hotcold,pace_us=50 &&
+	$cli vm run mv && rx_opt=--paused && mig_pair mv mv2 7601 --json &&
+	[ $txr = 0 ] && [ $rxr = 0 ] && [ "$(wc -l < $w/tx.out)" = 1 ] &&
+	grep -q '^{"ok":true,"command":"migrate","vm":"mv","target":"net:connect:127.0.0.1:7601","state":"DONE",' $w/tx.out &&
+	grep -q '"rounds":[1-9][0-9]*,"bytes_sent":[1-9][0-9]*,"guest_bytes":67108864,' $w/tx.out &&
+	grep -q '"downtime_ms":[0-9.]*,' $w/tx.out && ! grep -q '"downtime_ms":0.000,' $w/tx.out &&
+	[ "$(wc -l < $w/rx.json)" = 1 ] &&
+	grep -q '^{"ok":true,"command":"receive","vm":"mv2",.*"state":"DONE",.*"vm_state":"paused"}$' $w/rx.json &&
+	$cli vm list > $w/vms && grep -Eq "^mv +migrated +64M +2 " $w/vms &&
+	grep -Eq "^mv2 +paused +64M +2 " $w/vms &&
+	$cli vm digest mv > $w/d1 && $cli vm digest mv2 > $w/d2 && cmp -s $w/d1 $w/d2 &&
+	$cli vm run mv2 && $cli vm list | grep -Eq "^mv2 +running "
+tap $? "cli: migrate --json / receive --paused --json over loopback: DONE, the source migrated, the copy paused with its digest"
+rx_opt=
+sed 's/^/# /' $w/tx.err $w/rx.err
+# parsed on the host (tests/run.sh)
+echo "# V3CHKPT-MIGJSON migrate $(cat $w/tx.out)"
+echo "# V3CHKPT-MIGJSON receive $(cat $w/rx.json)"
+
+$cli vm run mv 2> $w/err; r=$?
+[ $r = 1 ] && $cli vm list | grep -Eq "^mv +migrated "
+tap $? "cli: a migrated VM does not run again"
+{ $cli migrate mv net:connect:127.0.0.1:7609 --key-file $w/mkey 2> $w/err; [ $? = 1 ]; } &&
+	grep -q "EIO" $w/err && grep -q "migrated already" $w/err && $cli vm destroy mv
+tap $? "cli: migrating a migrated VM again: EIO, exit 1; vm destroy frees it"
+
+mig_pair mv2 mv3 7602 --compress lz4 --destroy-source &&
+	[ $txr = 0 ] && [ $rxr = 0 ] &&
+	grep -q "^migrated VM mv2 to net:connect:127.0.0.1:7602 in [0-9.]* s (source destroyed)$" $w/tx.out &&
+	grep -q "^  downtime: *[0-9.]* ms (expected at the last round: [0-9.]* ms; the pause: [0-9.]* ms)$" $w/tx.out &&
+	grep -q "^  rounds: *[1-9][0-9]*$" $w/tx.out &&
+	grep -q "^  sent: *[0-9.]* MiB for 64.0 MiB of guest RAM ([0-9.]*x)$" $w/tx.out &&
+	grep -q "^  compression: *[0-9.]*x" $w/tx.out && ! grep -q "^  compression: *1.00x" $w/tx.out &&
+	! $cli vm list | grep -q "^mv2 " && $cli vm list | grep -Eq "^mv3 +running "
+tap $? "cli: migrate --compress lz4 --destroy-source: the text report, the source gone"
+echo "# txr=$txr rxr=$rxr"
+sed 's/^/# /' $w/tx.out $w/tx.err $w/rx.json $w/rx.err
+
+# ^C: the migration is cancelled, the source runs on, the receiver has no VM
+$cli receive mv4 net:listen:127.0.0.1:7603 --key-file $w/mkey --json --timeout 20 \
+	> $w/rx.json 2> $w/rx.err &
+rxp=$!
+wait_listen 7603
+for i in $(seq 50); do
+	$cli migrate mv3 net:connect:127.0.0.1:7603 --key-file $w/mkey --max-bandwidth 1M \
+		--progress > $w/tx.out 2> $w/tx.err &
+	txp=$!
+	j=0
+	while kill -0 $txp 2> /dev/null && ! grep -q "ROUNDS" $w/tx.err && [ $j -le 300 ]; do
+		sleep 0.1
+		j=$((j + 1))
+	done
+	grep -q "ROUNDS" $w/tx.err && break
+	wait $txp
+	grep -q ECONNREFUSED $w/tx.err || break
+	sleep 0.1
+done
+kill -INT $txp; wait $txp; txr=$?
+wait $rxp; rxr=$?
+[ $txr = 1 ] && [ $rxr = 1 ] && grep -q "^migrate mv3: ROUNDS round [0-9]*, [0-9.]* MiB left, [0-9.]* MiB/s, expected downtime [0-9]* ms, throttle [0-9]*%$" $w/tx.err &&
+	grep -q "cancelling" $w/tx.err && grep -q "ECANCELED" $w/tx.err &&
+	grep -q "^migration of VM mv3 cancelled after [0-9.]* s in round [0-9]* (ECANCELED)$" $w/tx.out &&
+	grep -q '"ok":false' $w/rx.json && $cli vm list | grep -Eq "^mv3 +running " &&
+	! $cli vm list | grep -q "^mv4 " && $cli vm dirty mv3 --count 1 --interval 0.2 > /dev/null
+tap $? "cli: ^C cancels migrate: exit 1, the source running untracked, no VM received"
+sed 's/^/# /' $w/tx.out $w/tx.err $w/rx.err
+
+# nobody listens: ECONNREFUSED, the source runs on and can migrate again
+r=0
+for i in 1 2; do
+	$cli migrate mv3 net:connect:127.0.0.1:7605 --key-file $w/mkey > $w/tx.out 2> $w/tx.err
+	[ $? = 1 ] && grep -q "ECONNREFUSED" $w/tx.err &&
+		grep -q "^migration of VM mv3 failed after [0-9.]* s in round 0 (ECONNREFUSED)$" $w/tx.out ||
+		{ r=1; sed 's/^/# /' $w/tx.out $w/tx.err; }
+done
+[ $r = 0 ] && $cli vm list | grep -Eq "^mv3 +running "
+tap $? "cli: a refused migrate exits 1 with ECONNREFUSED; the VM runs on and can migrate again"
+
+{ $cli migrate novm net:connect:127.0.0.1:7604 --key-file $w/mkey 2> $w/err; [ $? = 1 ]; } &&
+	grep -q ENOENT $w/err &&
+	{ $cli receive mv3 net:listen:127.0.0.1:7604 --key-file $w/mkey --timeout 5 2> $w/err; [ $? = 1 ]; } &&
+	grep -q EEXIST $w/err
+tap $? "cli: migrate of a missing VM (ENOENT), receive under a taken name (EEXIST): exit 1"
+
+r=0
+for args in "migrate" "migrate mv3" "migrate mv3 memory:x" "migrate mv3 dir:/tmp/x" \
+	"migrate mv3 net:frob:127.0.0.1:1" "migrate mv3 net:connect:127.0.0.1:1 --frob 1" \
+	"migrate mv3 net:connect:127.0.0.1:1 --downtime 0" \
+	"migrate mv3 net:connect:127.0.0.1:1 --downtime x" \
+	"migrate mv3 net:connect:127.0.0.1:1 --max-bandwidth 0" \
+	"migrate mv3 net:connect:127.0.0.1:1 --max-bandwidth 5Q" \
+	"migrate mv3 net:connect:127.0.0.1:1 --compress zstd" \
+	"migrate mv3 net:connect:127.0.0.1:1 --on-stall maybe" \
+	"migrate mv3 net:connect:127.0.0.1:1 --dirty-mode foo" \
+	"migrate mv3 net:connect:127.0.0.1:1 --max-rounds 0" \
+	"migrate mv3 net:connect:127.0.0.1:1 --max-time 0" \
+	"migrate mv3 net:connect:127.0.0.1:1 --timeout 0" \
+	"migrate mv3 net:connect:127.0.0.1:1 --json --progress" \
+	"migrate mv3 net:connect:127.0.0.1:1 --downtime" \
+	"receive" "receive x memory:y" "receive x net:listen:127.0.0.1:1 --downtime 5" \
+	"receive x net:listen:127.0.0.1:1 --destroy-source" \
+	"migrate mv3 net:connect:127.0.0.1:1 --paused"; do
+	$cli $args > /dev/null 2>&1
+	rc=$?
+	[ $rc = 2 ] || { echo "# '$args' exited $rc, not 2"; r=1; }
+done
+$cli migrate mv3 memory:x 2> $w/err
+[ $r = 0 ] && grep -q "not a net: target" $w/err && $cli vm list | grep -Eq "^mv3 +running "
+tap $? "cli: migrate and receive usage errors exit 2 (a target not net: among them)"
+
+$cli vm destroy mv3
+tap $? "cli: migrated VMs destroyed"

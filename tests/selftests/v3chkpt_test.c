@@ -332,7 +332,7 @@ TEST_F(dev, unknown_numbers_enotty_on_each_fd)
 {
 	/* holes and edges of each fd's command numbers */
 	static const unsigned int dev_nr[] = { 0x04, 0x0f, 0x10, 0x15, 0x1f,
-					       0x28, 0xff };
+					       0x2a, 0xff };
 	static const unsigned int sess_nr[] = { 0x00, 0x03, 0x0f, 0x16, 0x20,
 						0x26, 0xff };
 	uint32_t buf[1024] = { 0 };

@@ -1032,7 +1032,7 @@ TEST_F_TIMEOUT(vm, bad_input_einval, 120)
 	EXPECT_EQ(-EINVAL, ret_errno(ioctl(dev, V3CHKPT_IOC_VM_MAP, &m)));
 
 	/* unknown commands */
-	EXPECT_EQ(-ENOTTY, ret_errno(ioctl(dev, _IO(V3CHKPT_IOC_MAGIC, 0x28), 0)));
+	EXPECT_EQ(-ENOTTY, ret_errno(ioctl(dev, _IO(V3CHKPT_IOC_MAGIC, 0x2a), 0)));
 	EXPECT_EQ(-ENOTTY, ret_errno(ioctl(dev, _IOWR(V3CHKPT_IOC_MAGIC, 0x2f,
 						      struct v3chkpt_vm_ctl), &ctl)));
 
