@@ -141,9 +141,11 @@ $(BUILD)/race_test: tests/selftests/race_test.c tests/selftests/helpers.h \
 	$(CC) $(UCFLAGS) -Wno-format-truncation -static -o $@ tests/selftests/race_test.c
 
 $(BUILD)/bench: tests/bench/bench.c tests/bench/dirty.c tests/bench/dirty.h \
+		tests/bench/tcp_pair.c tests/bench/tcp_pair.h \
 		include/uapi/linux/v3chkpt.h
 	@mkdir -p $(BUILD)
-	$(CC) $(UCFLAGS) -static -o $@ tests/bench/bench.c tests/bench/dirty.c $(ULDLIBS)
+	$(CC) $(UCFLAGS) -static -o $@ tests/bench/bench.c tests/bench/dirty.c \
+		tests/bench/tcp_pair.c $(ULDLIBS)
 
 # 32-bit, to exercise compat_ioctl on the 64-bit kernel.
 $(BUILD)/compat32_test: tests/selftests/compat32_test.c include/uapi/linux/v3chkpt.h

@@ -173,9 +173,10 @@ else
 	stage_fail "kselftest prerequisites missing"
 fi
 
-# 2b. the net store between two QEMU guests on one virtual network
+# 2b. the net store and live migration between two QEMU guests on one
+# virtual network (one boot of the pair)
 if [ -f build/debian/src/v3chkpt.ko ] && [ -x build/v3chkpt ]; then
-	log "net store between two QEMU guests (Debian $DEBIAN_ABI, TCG)"
+	log "net store and live migration between two QEMU guests (Debian $DEBIAN_ABI, TCG)"
 	bash tests/qemu/pair-net.sh "$out" build/debian/src/v3chkpt.ko build/v3chkpt \
 		> "$out/net-pair.tap"
 	count "$out/net-pair.tap"

@@ -21,6 +21,7 @@
 #include <xxhash.h>
 #include <linux/v3chkpt.h>
 #include "dirty.h"
+#include "tcp_pair.h"
 
 static size_t size = 128 << 20;
 static int runs = 3;
@@ -313,6 +314,41 @@ static void vm_setup(void)
 	close(fd);
 }
 
+/*
+ * bench MIB vm-fill NAME: give a paused MIB MiB VM's memory content, as a
+ * guest that has run a while has: even 2 MiB blocks incompressible bytes,
+ * odd ones a repeated 8-byte pattern (LZ4 shrinks them), no page zero.
+ */
+static int vm_fill(const char *name)
+{
+	struct v3chkpt_vm_map m = { .size = sizeof(m) };
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+	uint8_t *p;
+	size_t i;
+	int fd;
+
+	snprintf(m.name, sizeof(m.name), "%s", name);
+	fd = ioctl(dev, V3CHKPT_IOC_VM_MAP, &m);
+	if (fd < 0)
+		die("VM map");
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		die("mmap guest memory");
+	for (i = 0; i < size; i += 8) {
+		if ((i >> 21) & 1) {
+			memcpy(p + i, "v3-bench", 8);
+			continue;
+		}
+		x ^= x >> 12;
+		x ^= x << 25;
+		x ^= x >> 27;
+		memcpy(p + i, &x, 8);
+	}
+	munmap(p, size);
+	close(fd);
+	return 0;
+}
+
 static double best(void (*fn)(void))
 {
 	double b = 1e30;
@@ -336,6 +372,14 @@ int main(int argc, char **argv)
 
 	if (argc > 1)
 		size = strtoull(argv[1], NULL, 0) << 20;
+	if (argc > 3 && !strcmp(argv[2], "vm-fill")) {
+		dev = open(V3CHKPT_DEVICE, O_RDWR);
+		if (dev < 0)
+			die("open " V3CHKPT_DEVICE);
+		return vm_fill(argv[3]);
+	}
+	if (argc > 2 && !strncmp(argv[2], "tcp-", 4))
+		return tcp_pair(size, argc - 2, argv + 2);
 	if (argc > 2 && !strcmp(argv[2], "dirty")) {
 		/* only the dirty-tracking figures (tests/bench/dirty.c) */
 		dev = open(V3CHKPT_DEVICE, O_RDWR);

@@ -25,4 +25,5 @@ while :; do
 done
 tap $? "loaded from net:connect:[$PEER_ADDR6]:7001 into the existing VM"
 tap 0 "digest-ipv6 $($cli vm digest mig)"
+. /payload-migrate-a.sh
 check_dmesg

@@ -31,4 +31,5 @@ tap 0 "digest-steps $($cli vm digest mig)"
 $cli save mig "net:listen:[$SELF_ADDR6]:7001" --key-file /tmp/key --timeout 300
 tap $? "saved to net:listen:[$SELF_ADDR6]:7001 (A connects)"
 tap 0 "digest-ipv6 $($cli vm digest mig)"
+. /payload-migrate-b.sh
 check_dmesg
