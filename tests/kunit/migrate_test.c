@@ -432,6 +432,19 @@ static void mig_expect_failed(struct kunit *test, int err)
 	mig_expect_clean(test);
 }
 
+/* The destination said why to the forger: REFUSE, errno, a reason. */
+static void mig_expect_refused(struct kunit *test, int err)
+{
+	struct mig_case *mc = test->priv;
+	struct v3_mig_msg *m = &mc->m;
+
+	KUNIT_ASSERT_EQ(test, forge_recv(mc->f, m), V3_MIG_REFUSE);
+	KUNIT_EXPECT_EQ(test, le64_to_cpu(m->value), (u64)-err);
+	m->reason[sizeof(m->reason) - 1] = '\0';
+	KUNIT_EXPECT_NE(test, m->reason[0], '\0');
+	kunit_info(test, "refused: %s\n", m->reason);
+}
+
 /* The forger's hello accepted. */
 static void mig_accepted(struct kunit *test, struct forger *f)
 {
@@ -562,6 +575,7 @@ static void mig_round_out_of_order(struct kunit *test)
 	mig_accepted(test, f);
 	KUNIT_ASSERT_EQ(test, forge_round0(f), 0);
 	KUNIT_ASSERT_EQ(test, forge_msg(f, V3_MIG_ROUND, 1, 0, 0), 0);
+	mig_expect_refused(test, -EPROTO);
 	mig_expect_failed(test, -EPROTO);
 }
 
@@ -574,6 +588,7 @@ static void mig_round_twice(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, forge_round0(f), 0);
 	mig_round_acked(test, f, 0);
 	KUNIT_ASSERT_EQ(test, forge_msg(f, V3_MIG_ROUND, 0, 0, 0), 0);
+	mig_expect_refused(test, -EPROTO);
 	mig_expect_failed(test, -EPROTO);
 }
 
@@ -589,6 +604,7 @@ static void mig_page_outside(struct kunit *test, u64 gpa, u32 n)
 			V3_MIG_RAM_VERSION, false), 0);
 	KUNIT_ASSERT_EQ(test, forge_pages(f, 0, 8), 0);
 	KUNIT_ASSERT_EQ(test, forge_run(f, gpa, n), 0);
+	mig_expect_refused(test, -ERANGE);
 	mig_expect_failed(test, -ERANGE);
 }
 
@@ -632,6 +648,7 @@ static void mig_section_id_reused(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, v3c_writer_record(&f->w, V3C_REC_SECTION_START,
 						0, p, sizeof(p)), 0);
 	KUNIT_ASSERT_EQ(test, forge_flush(f), 0);
+	mig_expect_refused(test, -EBADMSG);
 	mig_expect_failed(test, -EBADMSG);
 }
 
@@ -645,6 +662,7 @@ static void mig_commit_before_state(struct kunit *test)
 	mig_round_acked(test, f, 0);
 	KUNIT_ASSERT_EQ(test, forge_msg(f, V3_MIG_ROUND, 1, V3_MIG_F_LAST, 0),
 			0);
+	mig_expect_refused(test, -EPROTO);
 	mig_expect_failed(test, -EPROTO);
 }
 
@@ -728,24 +746,27 @@ static void mig_memory_before_accept(struct kunit *test)
 			V3_MIG_RAM_VERSION, false), 0);
 	KUNIT_ASSERT_EQ(test, forge_pages(f, 0, 8), 0);
 	KUNIT_ASSERT_EQ(test, forge_flush(f), 0);
+	mig_expect_refused(test, -EPROTO);
 	mig_expect_failed(test, -EPROTO);
 }
 
 /* ---------------------------------------------- a forged destination */
 
-/* COMMIT in answer to ROUND 0: the source fails and runs on, untouched. */
-static void mig_forged_dest_commits_early(struct kunit *test)
+/*
+ * The real source, migrating a running VM to the forger (which connects
+ * to it): its hello read and ACCEPTed.  @downtime_ns large lets it switch
+ * over as soon as it may.
+ */
+static struct v3_vm *mig_src_start(struct kunit *test, u64 downtime_ns)
 {
-	struct v3chkpt_vm_migrate a = { .size = sizeof(a) };
+	struct v3chkpt_vm_migrate a = {
+		.size = sizeof(a), .downtime_ns = downtime_ns, .max_rounds = 8,
+	};
 	struct mig_case *mc = test->priv;
 	struct forger *f = mc->f;
-	struct v3chkpt_mig_status *st = &mc->st;
-	struct v3_mig_msg *m = &mc->m;
-	char url[96];
 	struct v3_vm *vm;
 	u32 type, len;
-	u64 steps;
-	int ret;
+	char url[96];
 
 	vm = v3_kunit_vm(test, MIG_LIVE, MIG_MEM, 1);
 	KUNIT_ASSERT_EQ(test, v3_vm_run(vm), 0);
@@ -756,31 +777,72 @@ static void mig_forged_dest_commits_early(struct kunit *test)
 	if (IS_ERR(mc->mg)) {
 		KUNIT_FAIL(test, "migrate: %ld", PTR_ERR(mc->mg));
 		mc->mg = NULL;
-		return;
+		return NULL;
 	}
 	KUNIT_ASSERT_EQ(test, forge_connect(f, mc->port, false), 0);
-	/* the hello, then ACCEPT; round 0's data, then its ROUND */
+	/* "mig" and "vm" in one frame; the source waits for ACCEPT */
 	KUNIT_ASSERT_EQ(test, v3_net_recv_frame(&f->c, BIT(V3_NET_DATA), &type,
 						f->buf, &len), 0);
 	KUNIT_ASSERT_EQ(test, forge_msg(f, V3_MIG_ACCEPT, 0, 0, 0), 0);
+	return vm;
+}
+
+/* The source's next ROUND (into mc->m), its stream read and dropped. */
+static void mig_src_round(struct kunit *test)
+{
+	struct mig_case *mc = test->priv;
+	struct forger *f = mc->f;
+	u32 type, len;
+	int ret;
+
 	do {
 		ret = v3_net_recv_frame(&f->c, BIT(V3_NET_DATA) |
 					BIT(V3_NET_MIG), &type, f->buf, &len);
 	} while (!ret && type == V3_NET_DATA);
 	KUNIT_ASSERT_EQ(test, ret, 0);
-	memcpy(m, f->buf, sizeof(*m));
-	KUNIT_ASSERT_EQ(test, le32_to_cpu(m->kind), (u32)V3_MIG_ROUND);
-	KUNIT_ASSERT_EQ(test, le32_to_cpu(m->round), 0U);
-	KUNIT_ASSERT_EQ(test, forge_msg(f, V3_MIG_COMMIT, 0, 0, 0), 0);
+	memcpy(&mc->m, f->buf, sizeof(mc->m));
+	KUNIT_ASSERT_EQ(test, le32_to_cpu(mc->m.kind), (u32)V3_MIG_ROUND);
+}
+
+/* ACK every round until the last, as the real destination would. */
+static void mig_src_to_last(struct kunit *test)
+{
+	struct mig_case *mc = test->priv;
+	u32 round;
+
+	for (;;) {
+		mig_src_round(test);
+		round = le32_to_cpu(mc->m.round);
+		if (le32_to_cpu(mc->m.flags) & V3_MIG_F_LAST)
+			break;
+		KUNIT_ASSERT_EQ(test, forge_msg(mc->f, V3_MIG_ACK, round, 0,
+						1 << 20), 0);
+	}
+	KUNIT_EXPECT_GT(test, round, 0U);
+}
+
+/*
+ * The source failed with @err (its reason holding @why) and its VM runs
+ * on as before: RUNNING and stepping, no tracker, unthrottled, free to
+ * migrate again; the forger was told ABORT; no guest page left over.
+ */
+static void mig_src_expect_failed(struct kunit *test, struct v3_vm *vm,
+				  int err, const char *why)
+{
+	struct mig_case *mc = test->priv;
+	struct v3chkpt_mig_status *st = &mc->st;
+	struct forger *f = mc->f;
+	u32 type, len;
+	u64 steps;
 
 	KUNIT_ASSERT_EQ(test, mig_end(test), 0);
 	KUNIT_EXPECT_EQ(test, st->state, (u32)V3CHKPT_MIG_FAILED);
-	KUNIT_EXPECT_EQ(test, st->error, -EPROTO);
+	KUNIT_EXPECT_EQ(test, st->error, err);
 	KUNIT_EXPECT_EQ(test, st->throttle_pct, 0U);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(mc->msg, why));
 	kunit_info(test, "source: %d, %s\n", st->error, mc->msg);
-	/* the source says it gives up */
-	ret = v3_net_recv_frame(&f->c, BIT(V3_NET_ABORT), &type, f->buf, &len);
-	KUNIT_EXPECT_EQ(test, ret, 0);
+	KUNIT_EXPECT_EQ(test, v3_net_recv_frame(&f->c, BIT(V3_NET_ABORT),
+						&type, f->buf, &len), 0);
 	forge_close(f);
 	v3_mig_release(mc->mg);
 	mc->mg = NULL;
@@ -797,6 +859,66 @@ static void mig_forged_dest_commits_early(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, v3_vm_destroy(MIG_LIVE), 0);	/* the list's */
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&v3_vm_pages_in_use),
 			mc->pages);
+}
+
+/* COMMIT in answer to ROUND 0: the source fails and runs on, untouched. */
+static void mig_forged_dest_commits_early(struct kunit *test)
+{
+	struct mig_case *mc = test->priv;
+	struct v3_vm *vm = mig_src_start(test, 0);
+
+	KUNIT_ASSERT_NOT_NULL(test, vm);
+	mig_src_round(test);
+	KUNIT_ASSERT_EQ(test, le32_to_cpu(mc->m.round), 0U);
+	KUNIT_ASSERT_EQ(test, forge_msg(mc->f, V3_MIG_COMMIT, 0, 0, 0), 0);
+	mig_src_expect_failed(test, vm, -EPROTO, "unexpected COMMIT");
+}
+
+/* An ACK for another round than the one sent. */
+static void mig_forged_dest_acks_another_round(struct kunit *test)
+{
+	struct mig_case *mc = test->priv;
+	struct v3_vm *vm = mig_src_start(test, 0);
+
+	KUNIT_ASSERT_NOT_NULL(test, vm);
+	mig_src_round(test);
+	KUNIT_ASSERT_EQ(test, forge_msg(mc->f, V3_MIG_ACK, 1, 0, 0), 0);
+	mig_src_expect_failed(test, vm, -EPROTO, "answered round 1");
+}
+
+/*
+ * At the switchover, with the guest paused: a COMMIT whose digest is not
+ * the one sent.  The source must not give its VM up: it runs again.
+ */
+static void mig_forged_dest_commits_another_digest(struct kunit *test)
+{
+	struct mig_case *mc = test->priv;
+	struct v3_vm *vm = mig_src_start(test, 5ULL * NSEC_PER_SEC);
+
+	KUNIT_ASSERT_NOT_NULL(test, vm);
+	mig_src_to_last(test);
+	KUNIT_ASSERT_EQ(test, forge_msg(mc->f, V3_MIG_COMMIT,
+					le32_to_cpu(mc->m.round), 0,
+					0x5eed5eed5eed5eedULL), 0);
+	mig_src_expect_failed(test, vm, -EBADMSG, "committed digest");
+}
+
+/* A REFUSE at the switchover: its errno and reason reach the source. */
+static void mig_forged_dest_refuses_at_the_end(struct kunit *test)
+{
+	struct mig_case *mc = test->priv;
+	struct v3_vm *vm = mig_src_start(test, 5ULL * NSEC_PER_SEC);
+	struct v3_mig_msg *m = &mc->m;
+
+	KUNIT_ASSERT_NOT_NULL(test, vm);
+	mig_src_to_last(test);
+	memset(m, 0, sizeof(*m));
+	m->kind = cpu_to_le32(V3_MIG_REFUSE);
+	m->value = cpu_to_le64(EBADMSG);
+	strscpy(m->reason, "forged digest mismatch", sizeof(m->reason));
+	KUNIT_ASSERT_EQ(test, v3_net_send_frame(&mc->f->c, V3_NET_MIG, m,
+						sizeof(*m)), 0);
+	mig_src_expect_failed(test, vm, -EBADMSG, "forged digest mismatch");
 }
 
 /* ------------------------------------------------------ the suite */
@@ -881,6 +1003,9 @@ static struct kunit_case migrate_cases[] = {
 	KUNIT_CASE(mig_unknown_feature),
 	KUNIT_CASE(mig_memory_before_accept),
 	KUNIT_CASE(mig_forged_dest_commits_early),
+	KUNIT_CASE(mig_forged_dest_acks_another_round),
+	KUNIT_CASE(mig_forged_dest_commits_another_digest),
+	KUNIT_CASE(mig_forged_dest_refuses_at_the_end),
 	{}
 };
 
