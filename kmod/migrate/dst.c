@@ -42,7 +42,7 @@ static __printf(3, 4) int dst_refuse(struct v3_migration *mg, int err,
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	v3_mig_fail(mg, err, "%s", msg);
-	if (!mg->link.error && mg->link.c.sock)
+	if ((!mg->link.error || mg->link.peer_bad) && mg->link.c.sock)
 		v3_mig_refuse(&mg->link, err, msg);
 	return err;
 }
