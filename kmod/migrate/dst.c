@@ -21,10 +21,20 @@
 static int dst_section(void *priv, struct v3c_reader *r, int item)
 {
 	struct v3_migration *mg = priv;
+	int ret;
 
 	if (!mg->vm)		/* memory before the VM was accepted */
 		return -EPROTO;
-	return v3_mig_ram_section(&mg->ram, r, item);
+	ret = v3_mig_ram_section(&mg->ram, r, item);
+	/* said here: the state loader that meets it names its own context */
+	if (ret && !mg->link.why[0])
+		snprintf(mg->link.why, sizeof(mg->link.why),
+			 "guest memory: %s (%d)",
+			 ret == -ERANGE ? "a page outside guest memory" :
+			 ret == -EPROTO ? "a section other than guest memory's" :
+			 ret == -ENOMEM ? "out of memory" :
+			 "a damaged page batch", ret);
+	return ret;
 }
 
 static const struct v3_chkpt_live dst_live = {
