@@ -318,6 +318,9 @@ int v3_mig_dest(struct v3_migration *mg)
 		goto out;
 	v3_mig_set_state(mg, V3CHKPT_MIG_SWITCHOVER);
 	ret = dst_commit(mg, stage, &src);
+	/* now, while the VM is ours: an ABORT after COMMIT kills it */
+	v3_vm_stage_free(mg->vm, stage);
+	stage = NULL;
 	if (ret)
 		goto out;
 	committed = true;
