@@ -189,7 +189,7 @@ static int mig_ioc_status(struct v3_ucmd *ucmd)
 }
 
 /* Ask the thread to stop: 0, or -EALREADY if it ended or is past COMMIT. */
-static int mig_cancel(struct v3_migration *mg)
+int v3_mig_cancel(struct v3_migration *mg)
 {
 	int ret = 0;
 
@@ -204,10 +204,11 @@ static int mig_cancel(struct v3_migration *mg)
 	spin_unlock(&mg->lock);
 	return ret;
 }
+V3_EXPORT_FOR_TESTS(v3_mig_cancel);
 
 static int mig_ioc_cancel(struct v3_ucmd *ucmd)
 {
-	return mig_cancel(((struct file *)ucmd->priv)->private_data);
+	return v3_mig_cancel(((struct file *)ucmd->priv)->private_data);
 }
 
 static_assert(V3CHKPT_MIG_STATUS_SIZE_VER0 ==
@@ -249,7 +250,7 @@ static void mig_free(struct v3_migration *mg)
 /* Cancel it if it still runs, wait for its end, free it. */
 void v3_mig_release(struct v3_migration *mg)
 {
-	mig_cancel(mg);
+	v3_mig_cancel(mg);
 	wait_for_completion(&mg->done);
 #ifdef CONFIG_FAULT_INJECTION
 	if (mg->fail_pid && mg->fail_pid == task_pid(current))

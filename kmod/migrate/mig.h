@@ -79,6 +79,8 @@ struct v3_migration *v3_mig_receive(const struct v3chkpt_vm_receive *a,
 				    const char *url);
 int v3_mig_wait(struct v3_migration *mg, unsigned long timeout,
 		struct v3chkpt_mig_status *st, char *msg, size_t size);
+/* MIG_CANCEL: 0, or -EALREADY (ended, or past COMMIT). */
+int v3_mig_cancel(struct v3_migration *mg);
 /* Cancel it if it still runs, wait for its end, free it (the fd's close). */
 void v3_mig_release(struct v3_migration *mg);
 
