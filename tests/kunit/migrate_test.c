@@ -469,7 +469,7 @@ static void mig_round_acked(struct kunit *test, struct forger *f, u32 round)
 
 /* A faithful stream, sent whole: COMMIT with the digest sent, then GO. */
 static noinline void mig_forge_whole(struct kunit *test, struct forger *f,
-				     u32 running)
+				     u32 running, bool go)
 {
 	struct mig_case *mc = test->priv;
 	struct v3_mig_msg *m = &mc->m;
@@ -484,7 +484,8 @@ static noinline void mig_forge_whole(struct kunit *test, struct forger *f,
 	KUNIT_ASSERT_EQ(test, forge_recv(f, m), V3_MIG_COMMIT);
 	KUNIT_EXPECT_EQ(test, le32_to_cpu(m->round), 1U);
 	KUNIT_EXPECT_EQ(test, le64_to_cpu(m->value), forge_total(&origin.d));
-	KUNIT_ASSERT_EQ(test, forge_msg(f, V3_MIG_GO, 0, 0, 0), 0);
+	if (go)
+		KUNIT_ASSERT_EQ(test, forge_msg(f, V3_MIG_GO, 0, 0, 0), 0);
 }
 
 /* DONE, the VM in the state asked for; the migration released. */
@@ -538,7 +539,7 @@ static void mig_forged_whole(struct kunit *test, u32 running, u32 flags)
 	struct v3_vm *vm;
 
 	KUNIT_ASSERT_NOT_NULL(test, f);
-	mig_forge_whole(test, f, running);
+	mig_forge_whole(test, f, running, true);
 	mig_expect_done(test, runs ? V3CHKPT_VM_RUNNING : V3CHKPT_VM_PAUSED);
 	vm = v3_vm_get(MIG_DST);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(vm));
@@ -750,6 +751,125 @@ static void mig_memory_before_accept(struct kunit *test)
 	mig_expect_failed(test, -EPROTO);
 }
 
+/* A part whose data no longer matches its hash. */
+static void mig_part_hash_mismatch(struct kunit *test)
+{
+	struct forger *f = mig_dst_start(test, 0);
+
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	mig_accepted(test, f);
+	KUNIT_ASSERT_EQ(test, v3c_writer_section_start(&f->w,
+			V3_MIG_RAM_SECTION_ID, V3C_SECTION_RAM, 0,
+			V3_MIG_RAM_VERSION, false), 0);
+	KUNIT_ASSERT_EQ(test, forge_pages(f, 0, 8), 0);
+	f->buf[f->len - 1] ^= 0x01;	/* a zero-mask bit of the batch */
+	KUNIT_ASSERT_EQ(test, forge_flush(f), 0);
+	mig_expect_refused(test, -EBADMSG, "");
+	mig_expect_failed(test, -EBADMSG);
+}
+
+/* "mig" says another guest size than the VM configuration. */
+static void mig_size_mismatch(struct kunit *test)
+{
+	struct forger *f = mig_dst_start(test, 0);
+	u32 feats = 0, mode = V3CHKPT_DIRTY_PML;
+	u64 bytes = MIG_MEM * 2;
+
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	KUNIT_ASSERT_EQ(test, forge_start(f), 0);
+	KUNIT_ASSERT_EQ(test, v3c_writer_ctx_begin(&f->w, "mig", 0,
+						   V3_MIG_CTX_VERSION, 0), 0);
+	KUNIT_ASSERT_EQ(test, forge_blob(f, "features", &feats,
+					 sizeof(feats)), 0);
+	KUNIT_ASSERT_EQ(test, forge_blob(f, "dirty_mode", &mode,
+					 sizeof(mode)), 0);
+	KUNIT_ASSERT_EQ(test, forge_blob(f, "guest_bytes", &bytes,
+					 sizeof(bytes)), 0);
+	KUNIT_ASSERT_EQ(test, v3c_writer_ctx_end(&f->w), 0);
+	KUNIT_ASSERT_EQ(test, forge_copy(f, true), 0);
+	KUNIT_ASSERT_EQ(test, forge_flush(f), 0);
+	mig_expect_refused(test, -EPROTO, "does not fit");
+	mig_expect_failed(test, -EPROTO);
+}
+
+/* "running" must be 0 or 1: anything else is not a run state. */
+static void mig_bad_run_state(struct kunit *test)
+{
+	struct forger *f = mig_dst_start(test, 0);
+
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	mig_accepted(test, f);
+	KUNIT_ASSERT_EQ(test, forge_round0(f), 0);
+	mig_round_acked(test, f, 0);
+	f->running = 2;
+	KUNIT_ASSERT_EQ(test, forge_state(f), 0);
+	mig_expect_refused(test, -EPROTO, "");
+	mig_expect_failed(test, -EPROTO);
+}
+
+/* Cancelled while it waits for the source: ECANCELED, nothing left. */
+static void mig_dst_cancelled(struct kunit *test)
+{
+	struct mig_case *mc = test->priv;
+	struct forger *f = mig_dst_start(test, 0);
+
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	mig_accepted(test, f);
+	KUNIT_ASSERT_EQ(test, v3c_writer_section_start(&f->w,
+			V3_MIG_RAM_SECTION_ID, V3C_SECTION_RAM, 0,
+			V3_MIG_RAM_VERSION, false), 0);
+	KUNIT_ASSERT_EQ(test, forge_pages(f, 0, 1000), 0);
+	KUNIT_ASSERT_EQ(test, forge_flush(f), 0);
+	msleep(100);
+	KUNIT_EXPECT_EQ(test, v3_mig_cancel(mc->mg), 0);
+	mig_expect_failed(test, -ECANCELED);
+}
+
+/*
+ * COMMIT, then the source vanishes before GO: the one window in doubt.
+ * The VM stays, listed and paused, for the operator to resume or destroy.
+ */
+static void mig_no_go_after_commit(struct kunit *test)
+{
+	struct mig_case *mc = test->priv;
+	struct forger *f = mig_dst_start(test, 0);
+	struct v3_vm *vm;
+
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	mig_forge_whole(test, f, 1, false);
+	KUNIT_EXPECT_EQ(test, v3_mig_cancel(mc->mg), -EALREADY);
+	forge_close(f);
+	KUNIT_ASSERT_EQ(test, mig_end(test), 0);
+	KUNIT_EXPECT_EQ(test, mc->st.state, (u32)V3CHKPT_MIG_FAILED);
+	KUNIT_EXPECT_EQ(test, mc->st.error, -ECONNRESET);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(mc->msg, "in doubt"));
+	kunit_info(test, "destination: %d, %s\n", mc->st.error, mc->msg);
+	v3_mig_release(mc->mg);
+	mc->mg = NULL;
+	vm = v3_vm_get(MIG_DST);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(vm));
+	KUNIT_EXPECT_EQ(test, READ_ONCE(vm->state), (u32)V3CHKPT_VM_PAUSED);
+	KUNIT_EXPECT_FALSE(test, READ_ONCE(vm->incoming));
+	KUNIT_EXPECT_EQ(test, v3_vm_run(vm), 0);	/* the operator's call */
+	v3_vm_put(vm);
+	KUNIT_EXPECT_EQ(test, v3_vm_destroy(MIG_DST), 0);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&v3_vm_pages_in_use),
+			mc->pages);
+}
+
+/* COMMIT, then ABORT: the source kept its VM, this copy must go. */
+static void mig_abort_after_commit(struct kunit *test)
+{
+	struct forger *f = mig_dst_start(test, 0);
+	__le32 err = cpu_to_le32(-EBADMSG);
+
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	mig_forge_whole(test, f, 1, false);
+	KUNIT_ASSERT_EQ(test, v3_net_send_frame(&f->c, V3_NET_ABORT, &err,
+						sizeof(err)), 0);
+	mig_expect_failed(test, -ECONNABORTED);
+}
+
 /* ---------------------------------------------- a forged destination */
 
 /*
@@ -921,6 +1041,18 @@ static void mig_forged_dest_refuses_at_the_end(struct kunit *test)
 	mig_src_expect_failed(test, vm, -EBADMSG, "forged digest mismatch");
 }
 
+/* Cancelled while it waits for round 0's ack: ECANCELED, runs on. */
+static void mig_src_cancelled(struct kunit *test)
+{
+	struct mig_case *mc = test->priv;
+	struct v3_vm *vm = mig_src_start(test, 0);
+
+	KUNIT_ASSERT_NOT_NULL(test, vm);
+	mig_src_round(test);
+	KUNIT_EXPECT_EQ(test, v3_mig_cancel(mc->mg), 0);
+	mig_src_expect_failed(test, vm, -ECANCELED, "");
+}
+
 /* ------------------------------------------------------ the suite */
 
 static int mig_suite_init(struct kunit_suite *suite)
@@ -1002,10 +1134,17 @@ static struct kunit_case migrate_cases[] = {
 	KUNIT_CASE(mig_source_aborts),
 	KUNIT_CASE(mig_unknown_feature),
 	KUNIT_CASE(mig_memory_before_accept),
+	KUNIT_CASE(mig_part_hash_mismatch),
+	KUNIT_CASE(mig_size_mismatch),
+	KUNIT_CASE(mig_bad_run_state),
+	KUNIT_CASE(mig_dst_cancelled),
+	KUNIT_CASE(mig_no_go_after_commit),
+	KUNIT_CASE(mig_abort_after_commit),
 	KUNIT_CASE(mig_forged_dest_commits_early),
 	KUNIT_CASE(mig_forged_dest_acks_another_round),
 	KUNIT_CASE(mig_forged_dest_commits_another_digest),
 	KUNIT_CASE(mig_forged_dest_refuses_at_the_end),
+	KUNIT_CASE(mig_src_cancelled),
 	{}
 };
 
