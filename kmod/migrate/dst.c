@@ -191,9 +191,10 @@ static int dst_state(struct v3_migration *mg, struct v3_vm_stage **stage,
 		ret = -EPROTO;
 	if (!ret)
 		ret = dst_expect_end(mg);
-	if (!ret)
+	if (!ret) {
 		ret = v3_chkpt_close(mg->chkpt);	/* to END, verified */
-	mg->chkpt = NULL;
+		mg->chkpt = NULL;	/* else aborted (freed) on the way out */
+	}
 	if (ret)
 		return dst_refuse(mg, ret, "%s", mg->link.why[0] ? mg->link.why :
 				  "the end of the stream is damaged");
