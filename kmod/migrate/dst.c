@@ -187,14 +187,21 @@ static int dst_state(struct v3_migration *mg, struct v3_vm_stage **stage,
 	V3_CHKPT_LOAD(ctx, "digest.devices", src->devices, fail);
 	V3_CHKPT_LOAD(ctx, "running", *running, fail);
 	ret = v3_chkpt_close_ctx(ctx);
-	if (!ret && (!mg->ram.ended || *running > 1))
-		ret = -EPROTO;
-	if (!ret)
-		ret = dst_expect_end(mg);
-	if (!ret) {
-		ret = v3_chkpt_close(mg->chkpt);	/* to END, verified */
-		mg->chkpt = NULL;	/* else aborted (freed) on the way out */
-	}
+	if (ret)
+		return dst_refuse(mg, ret, "%s", mg->link.why[0] ? mg->link.why :
+				  "the digests are damaged");
+	if (!mg->ram.ended)
+		return dst_refuse(mg, -EPROTO,
+				  "the state came before the end of guest memory");
+	if (*running > 1)
+		return dst_refuse(mg, -EPROTO, "run state %u is not one",
+				  *running);
+	/* each failure is refused once; the stream is aborted on the way out */
+	ret = dst_expect_end(mg);	/* it refuses, saying why */
+	if (ret)
+		return ret;
+	ret = v3_chkpt_close(mg->chkpt);	/* to END, verified */
+	mg->chkpt = NULL;
 	if (ret)
 		return dst_refuse(mg, ret, "%s", mg->link.why[0] ? mg->link.why :
 				  "the end of the stream is damaged");
