@@ -56,6 +56,7 @@ struct forger {
 	size_t batch_cap;
 	u32 running;		/* what "mig-end" says */
 	u64 memory_skew;	/* added to digest.memory */
+	bool extra;		/* a context after "mig-end" */
 };
 
 /* A case's fixture: released by the exit hook even if the case aborts. */
@@ -332,8 +333,10 @@ static int forge_state(struct forger *f)
 	       forge_blob(f, "digest.devices", &origin.d.devices,
 			  sizeof(origin.d.devices)) ?:
 	       forge_blob(f, "running", &f->running, sizeof(f->running)) ?:
-	       v3c_writer_ctx_end(&f->w) ?: v3c_writer_end(&f->w) ?:
-	       forge_flush(f);
+	       v3c_writer_ctx_end(&f->w) ?:
+	       (f->extra ? v3c_writer_ctx_begin(&f->w, "extra", 0, 1, 0) ?:
+			   v3c_writer_ctx_end(&f->w) : 0) ?:
+	       v3c_writer_end(&f->w) ?: forge_flush(f);
 }
 
 /* ---------------------------------------------------- the fixture */
@@ -432,7 +435,17 @@ static void mig_expect_failed(struct kunit *test, int err)
 	mig_expect_clean(test);
 }
 
-/* The destination said why to the forger: REFUSE, errno, a reason. */
+/* Nothing more from the destination: it said its last word and closed. */
+static void mig_expect_hung_up(struct kunit *test)
+{
+	struct forger *f = ((struct mig_case *)test->priv)->f;
+	u32 type, len;
+
+	KUNIT_EXPECT_LT(test, v3_net_recv_frame(&f->c, BIT(V3_NET_MIG), &type,
+						f->buf, &len), 0);
+}
+
+/* The destination said why to the forger, once: REFUSE, errno, a reason. */
 static void mig_expect_refused(struct kunit *test, int err, const char *why)
 {
 	struct mig_case *mc = test->priv;
@@ -443,6 +456,7 @@ static void mig_expect_refused(struct kunit *test, int err, const char *why)
 	m->reason[sizeof(m->reason) - 1] = '\0';
 	KUNIT_EXPECT_NOT_NULL(test, strstr(m->reason, why));
 	kunit_info(test, "refused: %s\n", m->reason);
+	mig_expect_hung_up(test);
 }
 
 /* The forger's hello accepted. */
@@ -686,6 +700,7 @@ static void mig_digest_mismatch(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, le64_to_cpu(m.value), (u64)EBADMSG);
 	m.reason[sizeof(m.reason) - 1] = '\0';
 	KUNIT_EXPECT_NOT_NULL(test, strstr(m.reason, "digest mismatch"));
+	mig_expect_hung_up(test);
 	mig_expect_failed(test, -EBADMSG);
 }
 
@@ -730,6 +745,7 @@ static void mig_unknown_feature(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, le64_to_cpu(m.value), (u64)EOPNOTSUPP);
 	m.reason[sizeof(m.reason) - 1] = '\0';
 	KUNIT_EXPECT_NOT_NULL(test, strstr(m.reason, "0x80"));
+	mig_expect_hung_up(test);
 	mig_expect_failed(test, -EOPNOTSUPP);
 }
 
@@ -803,7 +819,22 @@ static void mig_bad_run_state(struct kunit *test)
 	mig_round_acked(test, f, 0);
 	f->running = 2;
 	KUNIT_ASSERT_EQ(test, forge_state(f), 0);
-	mig_expect_refused(test, -EPROTO, "");
+	mig_expect_refused(test, -EPROTO, "run state 2");
+	mig_expect_failed(test, -EPROTO);
+}
+
+/* A context after the digests has no place in a migration. */
+static void mig_context_after_digests(struct kunit *test)
+{
+	struct forger *f = mig_dst_start(test, 0);
+
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	mig_accepted(test, f);
+	KUNIT_ASSERT_EQ(test, forge_round0(f), 0);
+	mig_round_acked(test, f, 0);
+	f->extra = true;
+	KUNIT_ASSERT_EQ(test, forge_state(f), 0);
+	mig_expect_refused(test, -EPROTO, "extra#0 has no place");
 	mig_expect_failed(test, -EPROTO);
 }
 
@@ -877,7 +908,8 @@ static void mig_abort_after_commit(struct kunit *test)
  * to it): its hello read and ACCEPTed.  @downtime_ns large lets it switch
  * over as soon as it may.
  */
-static struct v3_vm *mig_src_start(struct kunit *test, u64 downtime_ns)
+static struct v3_vm *mig_src_begin(struct kunit *test, u64 downtime_ns,
+				    u32 timeout, bool accept)
 {
 	struct v3chkpt_vm_migrate a = {
 		.size = sizeof(a), .downtime_ns = downtime_ns, .max_rounds = 8,
@@ -892,7 +924,7 @@ static struct v3_vm *mig_src_start(struct kunit *test, u64 downtime_ns)
 	KUNIT_ASSERT_EQ(test, v3_vm_run(vm), 0);
 	strscpy(a.name, MIG_LIVE, sizeof(a.name));
 	snprintf(url, sizeof(url), "listen:127.0.0.1:%u,key=" MIG_KEY
-		 ",timeout=10", mc->port);
+		 ",timeout=%u", mc->port, timeout);
 	mc->mg = v3_mig_migrate(&a, url);
 	if (IS_ERR(mc->mg)) {
 		KUNIT_FAIL(test, "migrate: %ld", PTR_ERR(mc->mg));
@@ -903,8 +935,14 @@ static struct v3_vm *mig_src_start(struct kunit *test, u64 downtime_ns)
 	/* "mig" and "vm" in one frame; the source waits for ACCEPT */
 	KUNIT_ASSERT_EQ(test, v3_net_recv_frame(&f->c, BIT(V3_NET_DATA), &type,
 						f->buf, &len), 0);
-	KUNIT_ASSERT_EQ(test, forge_msg(f, V3_MIG_ACCEPT, 0, 0, 0), 0);
+	if (accept)
+		KUNIT_ASSERT_EQ(test, forge_msg(f, V3_MIG_ACCEPT, 0, 0, 0), 0);
 	return vm;
+}
+
+static struct v3_vm *mig_src_start(struct kunit *test, u64 downtime_ns)
+{
+	return mig_src_begin(test, downtime_ns, 10, true);
 }
 
 /* The source's next ROUND (into mc->m), its stream read and dropped. */
@@ -1041,6 +1079,33 @@ static void mig_forged_dest_refuses_at_the_end(struct kunit *test)
 	mig_src_expect_failed(test, vm, -EBADMSG, "forged digest mismatch");
 }
 
+/* A destination that cannot host the VM says so in the handshake. */
+static void mig_forged_dest_refuses_the_vm(struct kunit *test)
+{
+	struct mig_case *mc = test->priv;
+	struct v3_vm *vm = mig_src_begin(test, 0, 10, false);
+	struct v3_mig_msg *m = &mc->m;
+
+	KUNIT_ASSERT_NOT_NULL(test, vm);
+	memset(m, 0, sizeof(*m));
+	m->kind = cpu_to_le32(V3_MIG_REFUSE);
+	m->value = cpu_to_le64(ENOMEM);
+	strscpy(m->reason, "forged: no room for 64 MiB", sizeof(m->reason));
+	KUNIT_ASSERT_EQ(test, v3_net_send_frame(&mc->f->c, V3_NET_MIG, m,
+						sizeof(*m)), 0);
+	mig_src_expect_failed(test, vm, -ENOMEM, "forged: no room");
+}
+
+/* A destination that goes silent: the source notices within its timeout. */
+static void mig_forged_dest_silent(struct kunit *test)
+{
+	struct v3_vm *vm = mig_src_begin(test, 0, 1, true);
+
+	KUNIT_ASSERT_NOT_NULL(test, vm);
+	mig_src_round(test);	/* and no ACK */
+	mig_src_expect_failed(test, vm, -ETIMEDOUT, "");
+}
+
 /* Cancelled while it waits for round 0's ack: ECANCELED, runs on. */
 static void mig_src_cancelled(struct kunit *test)
 {
@@ -1137,6 +1202,7 @@ static struct kunit_case migrate_cases[] = {
 	KUNIT_CASE(mig_part_hash_mismatch),
 	KUNIT_CASE(mig_size_mismatch),
 	KUNIT_CASE(mig_bad_run_state),
+	KUNIT_CASE(mig_context_after_digests),
 	KUNIT_CASE(mig_dst_cancelled),
 	KUNIT_CASE(mig_no_go_after_commit),
 	KUNIT_CASE(mig_abort_after_commit),
@@ -1145,6 +1211,8 @@ static struct kunit_case migrate_cases[] = {
 	KUNIT_CASE(mig_forged_dest_commits_another_digest),
 	KUNIT_CASE(mig_forged_dest_refuses_at_the_end),
 	KUNIT_CASE(mig_src_cancelled),
+	KUNIT_CASE(mig_forged_dest_refuses_the_vm),
+	KUNIT_CASE(mig_forged_dest_silent),
 	{}
 };
 
