@@ -8,13 +8,21 @@
  * writer over the net store's DATA frames, MIG messages beside them.  Its
  * VM configuration and vCPU and device state are those of a real VM saved
  * by vm_chkpt.c, its digests computed as the real source computes them.
- * First a faithful migration, which the destination must commit; then
- * one fault each (rounds out of order, a page outside guest memory, a
- * reused section id, COMMIT asked before the state, a wrong digest, the
- * source gone, an ABORT, an unknown feature), each of which must leave
- * the destination FAILED with its errno, no VM of that name, and no guest
- * page allocated.  Last, a forged destination answers the real source's
- * first round with COMMIT: the source must fail and run on as before.
+ * First faithful migrations, which the destination must commit (the VM
+ * arriving paused or running as asked, to the origin's digests); then
+ * one fault each (rounds out of order, pages outside guest memory, a
+ * reused section id, a part that fails its hash, COMMIT asked before the
+ * state, a wrong digest, a bad run state, a context after the digests, a
+ * guest size that does not fit, an unknown feature, memory before the
+ * configuration, the source gone, an ABORT, a cancel), each of which
+ * must leave the destination FAILED with its errno, having said why once
+ * in a REFUSE where the link still works, no VM of that name and no guest
+ * page allocated.  Past COMMIT: no GO leaves the VM paused, in doubt; an
+ * ABORT removes it.  Last, forged destinations against the real source
+ * (COMMIT or a wrong ACK for a round, a COMMIT of another digest or a
+ * REFUSE at the switchover, a refusal in the handshake, silence, a
+ * cancel): the source fails with its errno and its VM runs on as before,
+ * untracked and unthrottled.
  */
 #include <kunit/test.h>
 #include <linux/delay.h>
