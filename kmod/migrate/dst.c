@@ -21,10 +21,20 @@
 static int dst_section(void *priv, struct v3c_reader *r, int item)
 {
 	struct v3_migration *mg = priv;
+	int ret;
 
 	if (!mg->vm)		/* memory before the VM was accepted */
 		return -EPROTO;
-	return v3_mig_ram_section(&mg->ram, r, item);
+	ret = v3_mig_ram_section(&mg->ram, r, item);
+	/* said here: the state loader that meets it names its own context */
+	if (ret && !mg->link.why[0])
+		snprintf(mg->link.why, sizeof(mg->link.why),
+			 "guest memory: %s (%d)",
+			 ret == -ERANGE ? "a page outside guest memory" :
+			 ret == -EPROTO ? "a section other than guest memory's" :
+			 ret == -ENOMEM ? "out of memory" :
+			 "a damaged page batch", ret);
+	return ret;
 }
 
 static const struct v3_chkpt_live dst_live = {
@@ -42,7 +52,7 @@ static __printf(3, 4) int dst_refuse(struct v3_migration *mg, int err,
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	v3_mig_fail(mg, err, "%s", msg);
-	if (!mg->link.error && mg->link.c.sock)
+	if ((!mg->link.error || mg->link.peer_bad) && mg->link.c.sock)
 		v3_mig_refuse(&mg->link, err, msg);
 	return err;
 }
@@ -177,12 +187,20 @@ static int dst_state(struct v3_migration *mg, struct v3_vm_stage **stage,
 	V3_CHKPT_LOAD(ctx, "digest.devices", src->devices, fail);
 	V3_CHKPT_LOAD(ctx, "running", *running, fail);
 	ret = v3_chkpt_close_ctx(ctx);
-	if (!ret && (!mg->ram.ended || *running > 1))
-		ret = -EPROTO;
-	if (!ret)
-		ret = dst_expect_end(mg);
-	if (!ret)
-		ret = v3_chkpt_close(mg->chkpt);	/* to END, verified */
+	if (ret)
+		return dst_refuse(mg, ret, "%s", mg->link.why[0] ? mg->link.why :
+				  "the digests are damaged");
+	if (!mg->ram.ended)
+		return dst_refuse(mg, -EPROTO,
+				  "the state came before the end of guest memory");
+	if (*running > 1)
+		return dst_refuse(mg, -EPROTO, "run state %u is not one",
+				  *running);
+	/* each failure is refused once; the stream is aborted on the way out */
+	ret = dst_expect_end(mg);	/* it refuses, saying why */
+	if (ret)
+		return ret;
+	ret = v3_chkpt_close(mg->chkpt);	/* to END, verified */
 	mg->chkpt = NULL;
 	if (ret)
 		return dst_refuse(mg, ret, "%s", mg->link.why[0] ? mg->link.why :
@@ -308,6 +326,9 @@ int v3_mig_dest(struct v3_migration *mg)
 		goto out;
 	v3_mig_set_state(mg, V3CHKPT_MIG_SWITCHOVER);
 	ret = dst_commit(mg, stage, &src);
+	/* now, while the VM is ours: an ABORT after COMMIT kills it */
+	v3_vm_stage_free(mg->vm, stage);
+	stage = NULL;
 	if (ret)
 		goto out;
 	committed = true;

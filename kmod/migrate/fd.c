@@ -25,6 +25,7 @@
 #include <linux/uaccess.h>
 #include <net/net_namespace.h>
 #include "../ioctl_op.h"
+#include "../kunit_export.h"
 #include "../vm/vm.h"
 #include "mig.h"
 
@@ -147,6 +148,18 @@ static int mig_thread(void *arg)
 
 /* ---------------------------------------------------------- the fd */
 
+/* The status and the reason so far, as one consistent copy. */
+static void mig_status_read(struct v3_migration *mg,
+			    struct v3chkpt_mig_status *st, char *msg,
+			    size_t size)
+{
+	spin_lock(&mg->lock);
+	*st = mg->st;
+	if (size)
+		strscpy(msg, mg->errmsg, size);
+	spin_unlock(&mg->lock);
+}
+
 static int mig_ioc_status(struct v3_ucmd *ucmd)
 {
 	struct v3chkpt_mig_status *s = ucmd->cmd;
@@ -158,10 +171,7 @@ static int mig_ioc_status(struct v3_ucmd *ucmd)
 	if (s->flags || !v3_zeroed(s->reserved, 1) ||
 	    (!errmsg) != (!errmsg_size))
 		return -EINVAL;
-	spin_lock(&mg->lock);
-	*s = mg->st;
-	strscpy(msg, mg->errmsg, sizeof(msg));
-	spin_unlock(&mg->lock);
+	mig_status_read(mg, s, msg, sizeof(msg));
 	s->size = ucmd->user_size;
 	s->errmsg = errmsg;
 	s->errmsg_size = errmsg_size;
@@ -179,7 +189,7 @@ static int mig_ioc_status(struct v3_ucmd *ucmd)
 }
 
 /* Ask the thread to stop: 0, or -EALREADY if it ended or is past COMMIT. */
-static int mig_cancel(struct v3_migration *mg)
+int v3_mig_cancel(struct v3_migration *mg)
 {
 	int ret = 0;
 
@@ -194,10 +204,11 @@ static int mig_cancel(struct v3_migration *mg)
 	spin_unlock(&mg->lock);
 	return ret;
 }
+V3_EXPORT_FOR_TESTS(v3_mig_cancel);
 
 static int mig_ioc_cancel(struct v3_ucmd *ucmd)
 {
-	return mig_cancel(((struct file *)ucmd->priv)->private_data);
+	return v3_mig_cancel(((struct file *)ucmd->priv)->private_data);
 }
 
 static_assert(V3CHKPT_MIG_STATUS_SIZE_VER0 ==
@@ -236,17 +247,22 @@ static void mig_free(struct v3_migration *mg)
 	kfree(mg);
 }
 
-static int mig_release(struct inode *inode, struct file *file)
+/* Cancel it if it still runs, wait for its end, free it. */
+void v3_mig_release(struct v3_migration *mg)
 {
-	struct v3_migration *mg = file->private_data;
-
-	mig_cancel(mg);
+	v3_mig_cancel(mg);
 	wait_for_completion(&mg->done);
 #ifdef CONFIG_FAULT_INJECTION
 	if (mg->fail_pid && mg->fail_pid == task_pid(current))
 		current->fail_nth = mg->fail_nth;
 #endif
 	mig_free(mg);
+}
+V3_EXPORT_FOR_TESTS(v3_mig_release);
+
+static int mig_release(struct inode *inode, struct file *file)
+{
+	v3_mig_release(file->private_data);
 	return 0;
 }
 
@@ -261,7 +277,19 @@ static const struct file_operations v3_mig_fops = {
 
 /* ---------------------------------------------------- starting one */
 
-static struct v3_migration *mig_alloc(const char *name, u64 uurl)
+/* The URL from the ioctl's caller (@uurl) or from kernel code (@kurl). */
+static char *mig_url_dup(const char __user *uurl, const char *kurl)
+{
+	if (uurl)
+		return strndup_user(uurl, V3CHKPT_URL_MAX);
+	if (strnlen(kurl, V3CHKPT_URL_MAX) >= V3CHKPT_URL_MAX)
+		return ERR_PTR(-EINVAL);
+	return kstrdup(kurl, GFP_KERNEL_ACCOUNT) ?: ERR_PTR(-ENOMEM);
+}
+
+static struct v3_migration *mig_alloc(const char *name,
+				      const char __user *uurl,
+				      const char *kurl)
 {
 	struct v3_migration *mg = kzalloc(sizeof(*mg), GFP_KERNEL_ACCOUNT);
 	struct v3_net_url u;
@@ -270,7 +298,7 @@ static struct v3_migration *mig_alloc(const char *name, u64 uurl)
 
 	if (!mg)
 		return ERR_PTR(-ENOMEM);
-	url = strndup_user(u64_to_user_ptr(uurl), V3CHKPT_URL_MAX);
+	url = mig_url_dup(uurl, kurl);
 	if (IS_ERR(url)) {
 		kfree(mg);
 		return ERR_CAST(url);
@@ -294,32 +322,30 @@ static struct v3_migration *mig_alloc(const char *name, u64 uurl)
 	return mg;
 }
 
-/* The fd, then the thread: a migration that never started is freed here. */
-static int mig_start(struct v3_migration *mg)
+/* A migration whose thread never ran: the source VM is free again. */
+static void mig_discard(struct v3_migration *mg)
+{
+	if (mg->source) {
+		mutex_lock(&mg->vm->lock);
+		mg->vm->migrating = false;
+		mutex_unlock(&mg->vm->lock);
+	}
+	mig_free(mg);
+}
+
+static int mig_thread_create(struct v3_migration *mg)
 {
 	struct task_struct *t;
-	struct file *file;
-	int fd;
 
-	fd = get_unused_fd_flags(O_CLOEXEC);
-	if (fd < 0)
-		goto err;
 	t = kthread_create(mig_thread, mg, "v3mig/%s", mg->name);
-	if (IS_ERR(t)) {
-		put_unused_fd(fd);
-		fd = PTR_ERR(t);
-		goto err;
-	}
+	if (IS_ERR(t))
+		return PTR_ERR(t);
 	mg->task = t;
-	file = anon_inode_getfile("v3chkpt-migration", &v3_mig_fops, mg,
-				  O_RDWR);
-	if (IS_ERR(file)) {
-		/* never woken: stopping it runs nothing of mig_thread */
-		kthread_stop(t);
-		put_unused_fd(fd);
-		fd = PTR_ERR(file);
-		goto err;
-	}
+	return 0;
+}
+
+static void mig_thread_go(struct v3_migration *mg)
+{
 #ifdef CONFIG_FAULT_INJECTION
 	/*
 	 * A fail-nth walk of the caller counts in the thread doing the work;
@@ -327,43 +353,69 @@ static int mig_start(struct v3_migration *mg)
 	 * fd, so that the walk can tell whether its failure was injected.
 	 */
 	if (current->fail_nth) {
-		t->fail_nth = current->fail_nth;
+		mg->task->fail_nth = current->fail_nth;
 		current->fail_nth = 0;
 		mg->fail_pid = get_task_pid(current, PIDTYPE_PID);
 	}
 #endif
-	wake_up_process(t);
+	wake_up_process(mg->task);
+}
+
+/* The fd, then the thread; on failure the caller discards @mg. */
+static int mig_start(struct v3_migration *mg)
+{
+	struct file *file;
+	int fd, ret;
+
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0)
+		return fd;
+	ret = mig_thread_create(mg);
+	if (ret)
+		goto err;
+	file = anon_inode_getfile("v3chkpt-migration", &v3_mig_fops, mg,
+				  O_RDWR);
+	if (IS_ERR(file)) {
+		/* never woken: stopping it runs nothing of mig_thread */
+		kthread_stop(mg->task);
+		ret = PTR_ERR(file);
+		goto err;
+	}
+	mig_thread_go(mg);
 	fd_install(fd, file);
 	return fd;
 err:
-	return fd;
+	put_unused_fd(fd);
+	return ret;
 }
 
 /* The parts of a migration's request every end checks alike. */
-static int mig_args_ok(const char *name, u64 url, const u64 *reserved)
+static int mig_args_ok(const char *name, const u64 *reserved)
 {
-	if (!url || !v3_zeroed(reserved, 4) || v3_vm_name_ok(name))
+	if (!v3_zeroed(reserved, 4) || v3_vm_name_ok(name))
 		return -EINVAL;
 	return 0;
 }
 
-int v3_mig_ioc_migrate(struct v3_ucmd *ucmd)
+/* Checked and set up, the VM marked as migrating; not started. */
+static struct v3_migration *mig_new_source(const struct v3chkpt_vm_migrate *a,
+					   const char __user *uurl,
+					   const char *kurl)
 {
-	struct v3chkpt_vm_migrate *a = ucmd->cmd;
 	struct v3_migration *mg;
 	struct v3_vm *vm;
 	int ret;
 
 	if ((a->flags & ~V3CHKPT_MIG_FLAGS) || a->dirty_mode > V3CHKPT_DIRTY_PML ||
-	    mig_args_ok(a->name, a->url, a->reserved))
-		return -EINVAL;
+	    mig_args_ok(a->name, a->reserved))
+		return ERR_PTR(-EINVAL);
 	vm = v3_vm_get(a->name);
 	if (IS_ERR(vm))
-		return PTR_ERR(vm);
-	mg = mig_alloc(a->name, a->url);
+		return ERR_CAST(vm);
+	mg = mig_alloc(a->name, uurl, kurl);
 	if (IS_ERR(mg)) {
 		v3_vm_put(vm);
-		return PTR_ERR(mg);
+		return mg;
 	}
 	mg->source = true;
 	mg->vm = vm;
@@ -394,40 +446,111 @@ int v3_mig_ioc_migrate(struct v3_ucmd *ucmd)
 	else
 		vm->migrating = true;
 	mutex_unlock(&vm->lock);
-	if (ret)
-		goto err;
-	ret = mig_start(mg);
-	if (ret >= 0)
-		return ret;
-	mutex_lock(&vm->lock);
-	vm->migrating = false;
-	mutex_unlock(&vm->lock);
+	if (!ret)
+		return mg;
 err:
 	mig_free(mg);
+	return ERR_PTR(ret);
+}
+
+static struct v3_migration *mig_new_receive(const struct v3chkpt_vm_receive *a,
+					    const char __user *uurl,
+					    const char *kurl)
+{
+	struct v3_migration *mg;
+	struct v3_vm *vm;
+
+	if ((a->flags & ~V3CHKPT_MIG_RECV_PAUSED) ||
+	    mig_args_ok(a->name, a->reserved))
+		return ERR_PTR(-EINVAL);
+	vm = v3_vm_get(a->name);
+	if (!IS_ERR(vm)) {
+		v3_vm_put(vm);
+		return ERR_PTR(-EEXIST);
+	}
+	mg = mig_alloc(a->name, uurl, kurl);
+	if (!IS_ERR(mg))
+		mg->flags = a->flags;
+	return mg;
+}
+
+static int mig_ioc_start(struct v3_migration *mg)
+{
+	int ret;
+
+	if (IS_ERR(mg))
+		return PTR_ERR(mg);
+	ret = mig_start(mg);
+	if (ret < 0)
+		mig_discard(mg);
 	return ret;
+}
+
+int v3_mig_ioc_migrate(struct v3_ucmd *ucmd)
+{
+	struct v3chkpt_vm_migrate *a = ucmd->cmd;
+
+	if (!a->url)
+		return -EINVAL;
+	return mig_ioc_start(mig_new_source(a, u64_to_user_ptr(a->url), NULL));
 }
 
 int v3_mig_ioc_receive(struct v3_ucmd *ucmd)
 {
 	struct v3chkpt_vm_receive *a = ucmd->cmd;
-	struct v3_migration *mg;
-	struct v3_vm *vm;
+
+	if (!a->url)
+		return -EINVAL;
+	return mig_ioc_start(mig_new_receive(a, u64_to_user_ptr(a->url), NULL));
+}
+
+/* ------------------------------------------ from kernel code (KUnit) */
+
+static struct v3_migration *mig_kernel_start(struct v3_migration *mg)
+{
 	int ret;
 
-	if ((a->flags & ~V3CHKPT_MIG_RECV_PAUSED) ||
-	    mig_args_ok(a->name, a->url, a->reserved))
-		return -EINVAL;
-	vm = v3_vm_get(a->name);
-	if (!IS_ERR(vm)) {
-		v3_vm_put(vm);
-		return -EEXIST;
-	}
-	mg = mig_alloc(a->name, a->url);
 	if (IS_ERR(mg))
-		return PTR_ERR(mg);
-	mg->flags = a->flags;
-	ret = mig_start(mg);
-	if (ret < 0)
-		mig_free(mg);
+		return mg;
+	ret = mig_thread_create(mg);
+	if (ret) {
+		mig_discard(mg);
+		return ERR_PTR(ret);
+	}
+	mig_thread_go(mg);
+	return mg;
+}
+
+/*
+ * The ioctls' work without an fd: @a's url field is not used, @url is.
+ * The caller ends it with v3_mig_release().
+ */
+struct v3_migration *v3_mig_migrate(const struct v3chkpt_vm_migrate *a,
+				    const char *url)
+{
+	return mig_kernel_start(mig_new_source(a, NULL, url));
+}
+V3_EXPORT_FOR_TESTS(v3_mig_migrate);
+
+struct v3_migration *v3_mig_receive(const struct v3chkpt_vm_receive *a,
+				    const char *url)
+{
+	return mig_kernel_start(mig_new_receive(a, NULL, url));
+}
+V3_EXPORT_FOR_TESTS(v3_mig_receive);
+
+/*
+ * Wait up to @timeout (jiffies) for its end: 0 and the final status (and
+ * reason, if @size) in @st and @msg, or -ETIMEDOUT and the status so far.
+ */
+int v3_mig_wait(struct v3_migration *mg, unsigned long timeout,
+		struct v3chkpt_mig_status *st, char *msg, size_t size)
+{
+	/* as poll sees it: the completion is v3_mig_release()'s to take */
+	int ret = wait_event_timeout(mg->wq, READ_ONCE(mg->ended), timeout) ?
+		  0 : -ETIMEDOUT;
+
+	mig_status_read(mg, st, msg, size);
 	return ret;
 }
+V3_EXPORT_FOR_TESTS(v3_mig_wait);

@@ -167,9 +167,14 @@ int v3_mig_refuse(struct v3_mig_link *l, int err, const char *reason)
 		.kind = cpu_to_le32(V3_MIG_REFUSE),
 		.value = cpu_to_le64(-err),
 	};
+	int ret;
 
+	/* a peer that broke the protocol is told why: the link still works */
+	if (l->error && !l->peer_bad)
+		return l->error;
 	strscpy(m.reason, reason ?: "", sizeof(m.reason));
-	return link_send_msg(l, &m);
+	ret = v3_net_send_frame(&l->c, V3_NET_MIG, &m, sizeof(m));
+	return ret ? link_fail(l, ret, "sending a message") : 0;
 }
 
 /* What a refusing peer said is handed on only where it means one thing. */
@@ -196,6 +201,7 @@ static __printf(2, 3) int link_bad_msg(struct v3_mig_link *l,
 		va_end(ap);
 		v3_net_warn(&l->c, "%s", l->why);
 		l->error = -EPROTO;
+		l->peer_bad = true;
 	}
 	return l->error;
 }

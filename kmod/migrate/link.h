@@ -43,6 +43,7 @@ struct v3_mig_link {
 	u32 len;		/* src: bytes waiting; dst: the frame's size */
 	u32 pos;		/* dst: bytes of @buf already read */
 	int error;		/* sticky */
+	bool peer_bad;		/* @error: the peer broke the protocol */
 	u64 bytes;		/* stream bytes sent / received */
 	struct v3_ratelimit rl;	/* src: --max-bandwidth */
 	/* dst: the next ROUND expected, and what answers it */

@@ -72,6 +72,17 @@ int v3_mig_dest(struct v3_migration *mg);
 struct v3_ucmd;
 int v3_mig_ioc_migrate(struct v3_ucmd *ucmd);
 int v3_mig_ioc_receive(struct v3_ucmd *ucmd);
+/* The same from kernel code (the KUnit suites), without an fd. */
+struct v3_migration *v3_mig_migrate(const struct v3chkpt_vm_migrate *a,
+				    const char *url);
+struct v3_migration *v3_mig_receive(const struct v3chkpt_vm_receive *a,
+				    const char *url);
+int v3_mig_wait(struct v3_migration *mg, unsigned long timeout,
+		struct v3chkpt_mig_status *st, char *msg, size_t size);
+/* MIG_CANCEL: 0, or -EALREADY (ended, or past COMMIT). */
+int v3_mig_cancel(struct v3_migration *mg);
+/* Cancel it if it still runs, wait for its end, free it (the fd's close). */
+void v3_mig_release(struct v3_migration *mg);
 
 /* fd.c: for the threads */
 void v3_mig_set_state(struct v3_migration *mg, u32 state);

@@ -140,9 +140,10 @@ static int state_complete(void *priv, struct v3_mig_chan *ch, u64 *sent)
 	V3_CHKPT_SAVE(ctx, "digest.devices", d.devices, fail);
 	V3_CHKPT_SAVE(ctx, "running", running, fail);
 	ret = v3_chkpt_close_ctx(ctx);
-	if (!ret)
+	if (!ret) {
 		ret = v3_chkpt_close(mg->chkpt);	/* END */
-	mg->chkpt = NULL;
+		mg->chkpt = NULL;	/* else aborted (freed) on the way out */
+	}
 	if (!ret)
 		ret = v3_mig_link_flush(&mg->link);
 	*sent += mg->link.bytes - before;
