@@ -61,6 +61,7 @@ struct v3_migration {
 	bool held, was_running;	/* source: the switchover's pause */
 	u64 digest;		/* source: the total it sent */
 	u64 ack_ns;		/* source: a round's ack, smoothed */
+	u64 ack_last_ns;	/* source: the last round's ack */
 	u64 pause_ns;		/* source: the switchover's pause took */
 	u64 digest_ns;		/* source: one memory digest takes */
 };

@@ -197,6 +197,7 @@ static int src_round_end(struct v3_mig_chan *ch, u32 round)
 	/* the round trip to the destination's verdict, smoothed */
 	t0 = ktime_get_ns() - t0;
 	mg->ack_ns = mg->ack_ns ? mg->ack_ns / 2 + t0 / 2 : t0;
+	mg->ack_last_ns = t0;
 	if (le32_to_cpu(m.round) != round)
 		return v3_mig_fail(mg, -EPROTO,
 				   "the destination answered round %u for round %u",
@@ -227,8 +228,9 @@ static u64 src_fixed_ns(struct v3_mig_chan *ch)
 		v3_mig_ram_digest(&mg->ram);
 		mg->digest_ns = ktime_get_ns() - t0 ?: 1;
 	}
-	return v3_vm_step_ns(mg->vm) + mg->ack_ns + mg->ram.harvest_ns +
-	       2 * mg->digest_ns;
+	/* the round trip as it was lately, or is now if that is worse */
+	return v3_vm_step_ns(mg->vm) + max(mg->ack_ns, mg->ack_last_ns) +
+	       mg->ram.harvest_ns + 2 * mg->digest_ns;
 }
 
 static const struct v3_mig_chan_ops src_chan_ops = {

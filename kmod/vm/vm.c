@@ -264,8 +264,9 @@ u64 v3_vm_step_ns(struct v3_vm *vm)
 	u64 ns = 0;
 	u32 i;
 
+	/* more vCPUs than host CPUs end their steps one after another */
 	for (i = 0; i < vm->cfg.vcpus; i++)
-		ns = max(ns, READ_ONCE(vm->vcpus[i].step_ns));
+		ns += READ_ONCE(vm->vcpus[i].step_ns);
 	return ns;
 }
 

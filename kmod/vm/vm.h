@@ -168,7 +168,7 @@ int v3_vm_destroy(const char *name);
 void v3_vm_kill(struct v3_vm *vm);
 /* Take @pct % (0..99) of each vCPU's time away (auto-converge). */
 int v3_vm_set_throttle(struct v3_vm *vm, u32 pct);
-/* The longest a pause now waits for a vCPU to end its step. */
+/* The longest a pause now waits for the vCPUs to end their steps. */
 u64 v3_vm_step_ns(struct v3_vm *vm);
 /* A vCPU faulted: the VM stays stopped until a load or destroy. */
 bool v3_vm_failed(struct v3_vm *vm);
