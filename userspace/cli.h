@@ -3,6 +3,7 @@
 #ifndef _V3CHKPT_CLI_H
 #define _V3CHKPT_CLI_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -23,6 +24,8 @@ int fail_errno(const char *what, const char *detail);
 int fail_err(int err, const char *what, const char *detail);
 int usage_error(const char *synopsis);
 void cli_msg(const char *fmt, ...);
+/* Block SIGINT/SIGTERM for sigtimedwait() (msg.c). */
+void cli_stops_block(sigset_t *stops);
 int parse_target(const char *arg, struct target *t);
 /* --key-file FILE or --timeout SECONDS, for a net: target */
 int target_net_option(struct target *t, const char *opt, const char *val);

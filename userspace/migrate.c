@@ -310,29 +310,6 @@ static void progress_line(struct mig_run *r)
 	}
 }
 
-static void on_stop(int sig)
-{
-	(void)sig;	/* only ever taken by sigtimedwait() */
-}
-
-/*
- * SIGINT and SIGTERM are blocked and taken between polls, so none arrives
- * unseen; the handler undoes the SIG_IGN a non-interactive shell gives its
- * background jobs for SIGINT (`v3chkpt migrate ... &` can still be
- * cancelled).
- */
-static void stops_block(sigset_t *stops)
-{
-	struct sigaction sa = { .sa_handler = on_stop };
-
-	sigemptyset(stops);
-	sigaddset(stops, SIGINT);
-	sigaddset(stops, SIGTERM);
-	sigprocmask(SIG_BLOCK, stops, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-}
-
 static bool stop_pending(const sigset_t *stops)
 {
 	struct timespec zero = { 0, 0 };
@@ -391,22 +368,6 @@ static int mig_wait(int fd, struct mig_run *r, const sigset_t *stops)
 	return 0;
 }
 
-static void json_str(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char c = *s;
-
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
-}
-
 /* Non-zero pages as they went on the wire against 4 KiB each. */
 static double compression(const struct v3chkpt_mig_status *s)
 {
@@ -432,12 +393,12 @@ static void report_json(const struct mig_run *r, int err)
 	printf("{\"ok\":%s,\"command\":\"%s\",\"vm\":\"%s\",\"target\":",
 	       ok ? "true" : "false", r->receive ? "receive" : "migrate",
 	       r->name);
-	json_str(r->where);
+	json_quote(r->where);
 	printf(",\"state\":\"%s\"", err ? "REFUSED" : state_name(s->state));
 	if (!ok) {
 		printf(",\"error\":\"%s\",\"reason\":",
 		       errno_name(err ? err : -s->error));
-		json_str(err ? strerror(err) : r->errmsg[0] ? r->errmsg :
+		json_quote(err ? strerror(err) : r->errmsg[0] ? r->errmsg :
 			 strerror(-s->error));
 	}
 	printf(",\"cancelled\":%s", r->cancelled ? "true" : "false");
@@ -512,7 +473,7 @@ static int mig_cmd(int argc, char **argv, bool receive)
 		target_wipe(&r.t);
 		return ret;
 	}
-	stops_block(&stops);
+	cli_stops_block(&stops);
 	fd = mig_start(&r, &err);
 	if (fd < 0) {
 		if (r.json)

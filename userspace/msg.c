@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -85,4 +86,28 @@ int dev_open(void)
 	if (fd < 0)
 		fail_errno("cannot open", V3CHKPT_DEVICE);
 	return fd;
+}
+
+static void on_stop(int sig)
+{
+	(void)sig;	/* only ever taken by sigtimedwait() */
+}
+
+/*
+ * SIGINT and SIGTERM are blocked and taken by sigtimedwait() between the
+ * steps of a long command (a harvest, a migration's poll), so none
+ * arrives unseen.  The handler also undoes the SIG_IGN a non-interactive
+ * shell gives its background jobs for SIGINT: `v3chkpt ... &` can still
+ * be stopped.
+ */
+void cli_stops_block(sigset_t *stops)
+{
+	struct sigaction sa = { .sa_handler = on_stop };
+
+	sigemptyset(stops);
+	sigaddset(stops, SIGINT);
+	sigaddset(stops, SIGTERM);
+	sigprocmask(SIG_BLOCK, stops, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 }

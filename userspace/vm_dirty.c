@@ -244,29 +244,6 @@ static void report(const struct dirty_run *r, bool interrupted)
 	       interrupted ? "true" : "false");
 }
 
-static void on_stop(int sig)
-{
-	(void)sig;	/* only ever taken by sigtimedwait() */
-}
-
-/*
- * SIGINT and SIGTERM are blocked and taken by sigtimedwait() between
- * harvests, so a harvest is never cut short and none arrives unseen.  The
- * handler also undoes the SIG_IGN a non-interactive shell gives its
- * background jobs for SIGINT: `vm dirty ... &` can still be stopped.
- */
-static void stops_block(sigset_t *stops)
-{
-	struct sigaction sa = { .sa_handler = on_stop };
-
-	sigemptyset(stops);
-	sigaddset(stops, SIGINT);
-	sigaddset(stops, SIGTERM);
-	sigprocmask(SIG_BLOCK, stops, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-}
-
 /* Sleep until @deadline (monotonic seconds); true if a stop signal came. */
 static bool wait_until(const sigset_t *stops, double deadline)
 {
@@ -300,7 +277,7 @@ int cmd_vm_dirty(int argc, char **argv)
 	ret = parse_args(argc, argv, &r, &mode);
 	if (ret)
 		return ret;
-	stops_block(&stops);
+	cli_stops_block(&stops);
 	fd = dirty_start(&r, mode);
 	if (fd < 0)
 		return 1;
